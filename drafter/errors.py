@@ -18,7 +18,11 @@ class DrafterError(Exception):
 
 
 class InputError(DrafterError):
-    """A file or argument the user gave cannot be used."""
+    """A file or argument the user gave cannot be used; `path` names the file when known."""
+
+    def __init__(self, message: str, *, hint: str | None = None, path: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
 
 
 class StoreError(DrafterError):

@@ -1,0 +1,50 @@
+"""Shared fixtures: locations of the real web corpus and the example bureau."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def shared_corpus_dir() -> Path | None:
+    """../shared/corpus beside the repository (or DRAFTER_SHARED_CORPUS), if present."""
+    explicit = os.environ.get("DRAFTER_SHARED_CORPUS")
+    candidates = [Path(explicit)] if explicit else []
+    candidates.append(REPO.parent / "shared" / "corpus")
+    for c in candidates:
+        if c.is_dir() and any(c.glob("*.txt")):
+            return c
+    return None
+
+
+@pytest.fixture
+def real_corpus() -> Path:
+    """The real noisy web copies; tests using it skip cleanly where it is absent."""
+    found = shared_corpus_dir()
+    if found is None:
+        pytest.skip("../shared/corpus not present")
+    return found
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's config file or DRAFTER_* variables or writes ~/.cache."""
+    for name in list(os.environ):
+        if name.startswith("DRAFTER_") and name != "DRAFTER_SHARED_CORPUS":
+            monkeypatch.delenv(name, raising=False)
+    empty_config = tmp_path_factory.getbasetemp() / "empty-config.toml"
+    empty_config.touch()
+    monkeypatch.setenv("DRAFTER_CONFIG", str(empty_config))
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
