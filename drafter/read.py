@@ -208,8 +208,15 @@ def _walk(folder: Path, skipped: Counter[str], *, visited: set[str]) -> Iterator
                 skipped[suffix] += 1
 
 
+_PROJECT_DOC_STEMS = ("readme", "license", "changelog", "contributing")
+
+
 def _is_skipped_name(name: str) -> bool:
     # ".name": hidden on Unix (also WPS lock files ".~name"); "~$name": Office lock files.
+    # README/LICENSE files describe a folder; they are never summaries (named explicitly,
+    # they are still read).
+    if name.lower().split(".")[0] in _PROJECT_DOC_STEMS:
+        return True
     return name.startswith((".", "~$"))
 
 

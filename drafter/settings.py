@@ -87,6 +87,57 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         default=60.0, gt=0, description="Timeout in seconds for embedding and Chroma server calls."
     )
+    llm_provider: Literal[
+        "local",
+        "openai",
+        "deepseek",
+        "qwen",
+        "zhipu",
+        "moonshot",
+        "ollama",
+        "vllm",
+        "lmstudio",
+        "custom",
+    ] = Field(
+        default="local",
+        description=(
+            "Chat model provider: local (bundled llama.cpp server) | openai | deepseek | qwen | "
+            "zhipu | moonshot | ollama | vllm | lmstudio | custom (give llm_base_url)."
+        ),
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible chat endpoint (overrides the preset).",
+    )
+    llm_model: str | None = Field(
+        default=None, description="Chat model name; overrides the provider's default model."
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key for the chat endpoint (never written to disk; else OPENAI_API_KEY).",
+    )
+    llm_timeout: float = Field(
+        default=120.0, gt=0, description="Timeout in seconds for one chat model request."
+    )
+    llm_max_retries: int = Field(
+        default=3,
+        ge=0,
+        description="Retries after a failed chat request (429, 5xx, timeout, empty answer).",
+    )
+    llm_backoff: float = Field(
+        default=1.0,
+        ge=0,
+        description="Base delay in seconds between retries (doubled each retry, capped at 30 s).",
+    )
+    llm_temperature: float = Field(
+        default=0.3, ge=0, le=2, description="Sampling temperature of the chat model."
+    )
+    llm_max_tokens: int = Field(
+        default=800, gt=0, description="Largest number of tokens the chat model may write per call."
+    )
+    llm_concurrency: int = Field(
+        default=4, ge=1, description="Number of sections drafted at the same time."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -119,7 +170,11 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _describe_validation_error(exc: ValidationError, path: Path | None) -> str:
-    where = f"（配置文件 {path} 或 DRAFTER_* 环境变量）" if path else "（DRAFTER_* 环境变量或命令行参数）"
+    where = (
+        f"（配置文件 {path} 或 DRAFTER_* 环境变量）"
+        if path
+        else "（DRAFTER_* 环境变量或命令行参数）"
+    )
     lines = [f"配置有误{where}："]
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"])

@@ -273,6 +273,7 @@ class CorpusStore:
         self._mutex = threading.RLock()  # guards the client and every Chroma call
         self._writer_owner: int | None = None
         self._writer_depth = 0
+        self._block_bumped = False  # revision bumped in the current writer block
         self._client: Any = None
         self._chunks: Any = None
         self._docs: Any = None
@@ -598,6 +599,7 @@ class CorpusStore:
                 with self._mutex:
                     self._writer_owner = me
                     self._writer_depth = 1
+                    self._block_bumped = False
                     try:
                         if self._server is None:
                             self._reconnect()  # a fresh view of what other processes wrote
@@ -636,12 +638,24 @@ class CorpusStore:
             return 0
         return _opt_int(metas[0].get("revision")) or 0
 
-    def _bump_revision(self) -> None:
+    def _begin_change(self) -> None:
+        """Bump the revision once per writer block, before its first write.
+
+        An index built before the block then looks stale even if the writer dies halfway.
+        """
+        if not self._block_bumped:
+            self._write_registry([], [])
+            self._block_bumped = True
+
+    def _write_registry(
+        self, ids: list[str], metadatas: list[dict[str, str | int | float | bool]]
+    ) -> None:
+        """Upsert registry records together with a new revision (one Chroma write)."""
         new = max(self._read_revision() + 1, time.time_ns() // 1000)
         self._docs.upsert(
-            ids=[_REVISION_ID],
-            embeddings=[_DUMMY_EMBEDDING],
-            metadatas=[{"record": _RECORD_REVISION, "revision": new}],
+            ids=[*ids, _REVISION_ID],
+            embeddings=[_DUMMY_EMBEDDING] * (len(ids) + 1),
+            metadatas=[*metadatas, {"record": _RECORD_REVISION, "revision": new}],
         )
         self._seen_revision = new
 
@@ -921,7 +935,7 @@ class CorpusStore:
             ):
                 return "unchanged"
             self._check_id_collisions(info.doc_id, [chunks[i].id for i in to_embed], stored)
-            self._bump_revision()
+            self._begin_change()
             self._write_chunks(chunks, vectors, to_embed, stored)
             if to_update:
                 ids = [chunks[i].id for i in to_update]
@@ -930,12 +944,7 @@ class CorpusStore:
                     self._chunks.update(ids=ids[a:b], metadatas=metas[a:b])
             for a, b in _batches(len(stale), self._max_batch()):
                 self._chunks.delete(ids=stale[a:b])
-            self._docs.upsert(
-                ids=[info.doc_id],
-                embeddings=[_DUMMY_EMBEDDING],
-                metadatas=[_doc_metadata(info, kinds)],
-            )
-            self._bump_revision()
+            self._write_registry([info.doc_id], [_doc_metadata(info, kinds)])
         return "added" if old is None else "replaced"
 
     def add_with_embeddings(
@@ -1015,12 +1024,12 @@ class CorpusStore:
                     f"范文库中没有文档 {doc_id}。",
                     hint="用 drafter corpus list 查看已入库文档的 ID。",
                 )
-            self._bump_revision()
+            self._begin_change()
             if old is not None:
                 self._docs.delete(ids=[doc_id])
             for a, b in _batches(len(ids), self._max_batch()):
                 self._chunks.delete(ids=ids[a:b])
-            self._bump_revision()
+            self._write_registry([], [])
         return len(ids)
 
 

@@ -39,7 +39,9 @@ def examples_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No test reads the developer's config file or DRAFTER_* variables or writes ~/.cache."""
     for name in list(os.environ):
         if name.startswith("DRAFTER_") and name != "DRAFTER_SHARED_CORPUS":

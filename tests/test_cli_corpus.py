@@ -16,7 +16,10 @@ REPO = Path(__file__).resolve().parents[1]
 def drafter(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert "Traceback" not in result.stderr, result.stderr
     if check:
@@ -56,8 +59,11 @@ def test_changed_file_replaces_its_chunks(workdir: Path) -> None:
     again = ingest_json(workdir, "docs")
     statuses = {Path(f["path"]).name: f["status"] for f in again["files"]}
     assert statuses[target.name] == "replaced"
-    hits = json.loads(drafter("search", "检验语句甲乙丙丁", "--store", "store", "--json",
-                              "--k", "3", cwd=workdir).stdout)
+    hits = json.loads(
+        drafter(
+            "search", "检验语句甲乙丙丁", "--store", "store", "--json", "--k", "3", cwd=workdir
+        ).stdout
+    )
     assert marker[:20] in hits[0]["text"] or "检验语句甲乙丙丁" in hits[0]["text"]
     # The old version is gone: the same document id holds exactly one copy of each chunk.
     listed = json.loads(drafter("corpus", "list", "--store", "store", "--json", cwd=workdir).stdout)
@@ -75,14 +81,29 @@ def test_copy_of_an_ingested_file_is_reported_as_duplicate(workdir: Path) -> Non
 
 def test_search_json_has_the_documented_fields_and_filters_by_kind(workdir: Path) -> None:
     ingest_json(workdir, "docs")
-    hits = json.loads(drafter("search", "存在的问题和不足", "--kind", "problems", "--k", "3",
-                              "--store", "store", "--json", cwd=workdir).stdout)
+    hits = json.loads(
+        drafter(
+            "search",
+            "存在的问题和不足",
+            "--kind",
+            "problems",
+            "--k",
+            "3",
+            "--store",
+            "store",
+            "--json",
+            cwd=workdir,
+        ).stdout
+    )
     assert hits
     for hit in hits:
         assert {"text", "doc_id", "source", "heading_path", "kind", "year", "score"} <= hit.keys()
         assert hit["kind"] == "problems"
-    chinese_alias = json.loads(drafter("search", "打算", "--kind", "打算", "--store", "store",
-                                       "--json", cwd=workdir).stdout)
+    chinese_alias = json.loads(
+        drafter(
+            "search", "打算", "--kind", "打算", "--store", "store", "--json", cwd=workdir
+        ).stdout
+    )
     assert chinese_alias and all(h["kind"] == "plan" for h in chinese_alias)
 
 
@@ -90,15 +111,19 @@ def test_corpus_show_stats_and_remove(workdir: Path) -> None:
     ingest_json(workdir, "docs")
     listed = json.loads(drafter("corpus", "list", "--store", "store", "--json", cwd=workdir).stdout)
     doc = listed[0]
-    shown = json.loads(drafter("corpus", "show", doc["doc_id"][:6], "--store", "store", "--json",
-                               cwd=workdir).stdout)
+    shown = json.loads(
+        drafter(
+            "corpus", "show", doc["doc_id"][:6], "--store", "store", "--json", cwd=workdir
+        ).stdout
+    )
     assert shown["document"]["doc_id"] == doc["doc_id"]
     assert [c["position"] for c in shown["chunks"]] == list(range(doc["n_chunks"]))
     stats = json.loads(drafter("corpus", "stats", "--store", "store", "--json", cwd=workdir).stdout)
     assert stats["documents"] == 2
     assert set(stats["by_kind"]) >= {"opening", "achievements", "problems", "plan"}
-    removed = json.loads(drafter("corpus", "remove", doc["doc_id"], "--store", "store", "--json",
-                                 cwd=workdir).stdout)
+    removed = json.loads(
+        drafter("corpus", "remove", doc["doc_id"], "--store", "store", "--json", cwd=workdir).stdout
+    )
     assert removed["removed_chunks"] == doc["n_chunks"]
     after = json.loads(drafter("corpus", "list", "--store", "store", "--json", cwd=workdir).stdout)
     assert [d["doc_id"] for d in after] == [listed[1]["doc_id"]]
@@ -108,8 +133,17 @@ def test_bad_files_are_skipped_with_reasons_and_the_batch_goes_on(workdir: Path)
     (workdir / "docs" / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 200)
     (workdir / "docs" / "empty.txt").write_text("", encoding="utf-8")
     (workdir / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
-    result = drafter("ingest", "docs", "old.doc", "missing-folder", "--store", "store", "--json",
-                     cwd=workdir, check=False)
+    result = drafter(
+        "ingest",
+        "docs",
+        "old.doc",
+        "missing-folder",
+        "--store",
+        "store",
+        "--json",
+        cwd=workdir,
+        check=False,
+    )
     assert result.returncode == 1
     out = json.loads(result.stdout)
     by_status: dict[str, list[dict]] = {}
@@ -123,17 +157,20 @@ def test_bad_files_are_skipped_with_reasons_and_the_batch_goes_on(workdir: Path)
 
 
 def test_user_errors_are_one_chinese_message_without_traceback(workdir: Path) -> None:
-    bad_kind = drafter("search", "专利", "--kind", "nonsense", "--store", "store",
-                       cwd=workdir, check=False)
+    bad_kind = drafter(
+        "search", "专利", "--kind", "nonsense", "--store", "store", cwd=workdir, check=False
+    )
     assert bad_kind.returncode == 2
     assert "--kind" in bad_kind.stderr and "可选" in bad_kind.stderr
     missing = drafter("corpus", "show", "nosuchdoc", "--store", "store", cwd=workdir, check=False)
     assert missing.returncode == 2
     assert "错误" in missing.stderr
-    bad_collection = drafter("corpus", "list", "--collection", "中文名", "--store", "store",
-                             cwd=workdir, check=False)
+    bad_collection = drafter(
+        "corpus", "list", "--collection", "中文名", "--store", "store", cwd=workdir, check=False
+    )
     assert bad_collection.returncode == 2
-    remote = drafter("corpus", "list", "--chroma-url", "http://10.1.2.3:8000", cwd=workdir,
-                     check=False)
+    remote = drafter(
+        "corpus", "list", "--chroma-url", "http://10.1.2.3:8000", cwd=workdir, check=False
+    )
     assert remote.returncode == 2
     assert "--allow-remote" in remote.stderr

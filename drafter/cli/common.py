@@ -22,7 +22,9 @@ StoreOpt = Annotated[
 ]
 ChromaUrlOpt = Annotated[
     str | None,
-    typer.Option("--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000（替代嵌入式向量库）。"),
+    typer.Option(
+        "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000（替代嵌入式向量库）。"
+    ),
 ]
 CollectionOpt = Annotated[
     str | None, typer.Option("--collection", help="Chroma 集合名（默认 drafter_corpus）。")

@@ -35,15 +35,25 @@ KIND_LABELS = {
     SectionKind.CLOSING: "结尾",
 }
 _KIND_ALIASES = {
-    "总体": SectionKind.OPENING, "总体情况": SectionKind.OPENING, "开头": SectionKind.OPENING,
-    "成效": SectionKind.ACHIEVEMENTS, "工作": SectionKind.ACHIEVEMENTS,
-    "主要工作": SectionKind.ACHIEVEMENTS, "问题": SectionKind.PROBLEMS,
-    "存在问题": SectionKind.PROBLEMS, "打算": SectionKind.PLAN, "计划": SectionKind.PLAN,
-    "工作打算": SectionKind.PLAN, "结尾": SectionKind.CLOSING,
+    "总体": SectionKind.OPENING,
+    "总体情况": SectionKind.OPENING,
+    "开头": SectionKind.OPENING,
+    "成效": SectionKind.ACHIEVEMENTS,
+    "工作": SectionKind.ACHIEVEMENTS,
+    "主要工作": SectionKind.ACHIEVEMENTS,
+    "问题": SectionKind.PROBLEMS,
+    "存在问题": SectionKind.PROBLEMS,
+    "打算": SectionKind.PLAN,
+    "计划": SectionKind.PLAN,
+    "工作打算": SectionKind.PLAN,
+    "结尾": SectionKind.CLOSING,
 }
 STATUS_LABELS = {
-    "added": "新增", "replaced": "已更新", "unchanged": "未变化",
-    "duplicate": "重复", "skipped": "跳过",
+    "added": "新增",
+    "replaced": "已更新",
+    "unchanged": "未变化",
+    "duplicate": "重复",
+    "skipped": "跳过",
 }
 
 corpus_app = typer.Typer(help="管理范文库：列出、查看、删除、统计。", no_args_is_help=True)
@@ -72,17 +82,29 @@ def parse_kind(value: str | None) -> SectionKind | None:
 def parse_period(value: str | None) -> Period | None:
     if value is None:
         return None
-    mapping = {"annual": Period.ANNUAL, "年度": Period.ANNUAL, "全年": Period.ANNUAL,
-               "half_year": Period.HALF_YEAR, "half-year": Period.HALF_YEAR,
-               "半年": Period.HALF_YEAR, "上半年": Period.HALF_YEAR}
+    mapping = {
+        "annual": Period.ANNUAL,
+        "年度": Period.ANNUAL,
+        "全年": Period.ANNUAL,
+        "half_year": Period.HALF_YEAR,
+        "half-year": Period.HALF_YEAR,
+        "半年": Period.HALF_YEAR,
+        "上半年": Period.HALF_YEAR,
+    }
     if value.strip() in mapping:
         return mapping[value.strip()]
-    raise InputError(f"--period 取值“{value}”无效。", hint="可选：annual（年度）或 half_year（半年）。")
+    raise InputError(
+        f"--period 取值“{value}”无效。", hint="可选：annual（年度）或 half_year（半年）。"
+    )
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="要导入的文件或目录（.txt .md .docx .pdf，目录递归）。")],
-    bureau: Annotated[str | None, typer.Option(help="单位名称，如“科技局”；不填则从标题推断。")] = None,
+    paths: Annotated[
+        list[Path], typer.Argument(help="要导入的文件或目录（.txt .md .docx .pdf，目录递归）。")
+    ],
+    bureau: Annotated[
+        str | None, typer.Option(help="单位名称，如“科技局”；不填则从标题推断。")
+    ] = None,
     year: Annotated[int | None, typer.Option(help="总结年份；不填则从标题推断。")] = None,
     region: Annotated[str | None, typer.Option(help="地区，如“示例县”；不填则推断。")] = None,
     period: Annotated[str | None, typer.Option(help="annual（年度）或 half_year（半年）。")] = None,
@@ -97,9 +119,14 @@ def ingest(
     hints = DocMeta(bureau=bureau, year=year, region=region, period=parse_period(period))
     corpus = CorpusStore.open(settings)
     with Progress(
-        TextColumn("[bold]导入[/]"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=as_json,
+        TextColumn("[bold]导入[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json,
     ) as progress:
         task = progress.add_task("准备…", total=None)
 
@@ -116,11 +143,23 @@ def ingest(
             progress.advance(task)
 
         with corpus.writer(on_wait=on_wait):
-            report = ingest_paths(paths, corpus, hints, settings, on_file_start=on_start,
-                                  on_file_done=on_done, on_total=on_total)
+            report = ingest_paths(
+                paths,
+                corpus,
+                hints,
+                settings,
+                on_file_start=on_start,
+                on_file_done=on_done,
+                on_total=on_total,
+            )
     if as_json:
-        print_json({"files": [asdict(o) for o in report.outcomes],
-                    "chunks_added": report.total_chunks, "store_chunks": corpus.count()})
+        print_json(
+            {
+                "files": [asdict(o) for o in report.outcomes],
+                "chunks_added": report.total_chunks,
+                "store_chunks": corpus.count(),
+            }
+        )
     else:
         _print_ingest_report(report, corpus)
     if report.count("skipped"):
@@ -134,10 +173,19 @@ def _print_ingest_report(report: IngestReport, corpus: CorpusStore) -> None:
     for col in ("文件", "结果", "分节", "文本块", "说明"):
         table.add_column(col, overflow="fold")
     for o in report.outcomes:
-        style = "red" if o.status == "skipped" else ("dim" if o.status in ("unchanged", "duplicate") else "")
-        table.add_row(Path(o.path).name if o.path != "-" else "-", STATUS_LABELS[o.status],
-                      str(o.sections or ""), str(o.chunks or ""), o.reason or (o.title or ""),
-                      style=style)
+        style = (
+            "red"
+            if o.status == "skipped"
+            else ("dim" if o.status in ("unchanged", "duplicate") else "")
+        )
+        table.add_row(
+            Path(o.path).name if o.path != "-" else "-",
+            STATUS_LABELS[o.status],
+            str(o.sections or ""),
+            str(o.chunks or ""),
+            o.reason or (o.title or ""),
+            style=style,
+        )
     out_console.print(table)
     out_console.print(
         f"文件 {len(report.outcomes)} 个：新增 {report.count('added')}，更新 {report.count('replaced')}，"
@@ -150,16 +198,32 @@ def _print_ingest_report(report: IngestReport, corpus: CorpusStore) -> None:
 def hit_to_dict(hit: SearchHit) -> dict[str, object]:
     c = hit.chunk
     return {
-        "text": c.text, "doc_id": c.doc_id, "source": c.source, "heading_path": c.heading_path,
-        "kind": c.kind, "year": c.year, "bureau": c.bureau, "region": c.region,
-        "title": c.title, "position": c.position, "id": c.id, "score": round(hit.score, 6),
-        "dense_rank": hit.dense_rank, "lexical_rank": hit.lexical_rank,
+        "text": c.text,
+        "doc_id": c.doc_id,
+        "source": c.source,
+        "heading_path": c.heading_path,
+        "kind": c.kind,
+        "year": c.year,
+        "bureau": c.bureau,
+        "region": c.region,
+        "title": c.title,
+        "position": c.position,
+        "id": c.id,
+        "score": round(hit.score, 6),
+        "dense_rank": hit.dense_rank,
+        "lexical_rank": hit.lexical_rank,
     }
 
 
 def search(
     query: Annotated[str, typer.Argument(help="检索内容，如“科技特派员”“存在问题”。")],
-    kind: Annotated[str | None, typer.Option("--kind", help="只看某类章节：opening/achievements/problems/plan/closing（也可写“问题”“打算”等）。")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="只看某类章节：opening/achievements/problems/plan/closing（也可写“问题”“打算”等）。",
+        ),
+    ] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="返回条数。")] = 5,
     bureau: Annotated[str | None, typer.Option(help="只看某单位。")] = None,
     year: Annotated[int | None, typer.Option(help="只看某年份。")] = None,
@@ -173,8 +237,9 @@ def search(
     settings = store_settings(store, chroma_url, collection, allow_remote)
     kind_value = parse_kind(kind)
     corpus = CorpusStore.open(settings)
-    hits = hybrid_search(corpus, query, k=k, kind=kind_value.value if kind_value else None,
-                         bureau=bureau, year=year)
+    hits = hybrid_search(
+        corpus, query, k=k, kind=kind_value.value if kind_value else None, bureau=bureau, year=year
+    )
     if as_json:
         print_json([hit_to_dict(h) for h in hits])
         return
@@ -183,8 +248,14 @@ def search(
         return
     for i, h in enumerate(hits, 1):
         c = h.chunk
-        label = KIND_LABELS.get(SectionKind(c.kind), c.kind) if c.kind in SectionKind._value2member_map_ else c.kind
-        out_console.rule(f"[bold]{i}[/]  {Path(c.source).name}  {c.year or ''} · {label} · 得分 {h.score:.4f}")
+        label = (
+            KIND_LABELS.get(SectionKind(c.kind), c.kind)
+            if c.kind in SectionKind._value2member_map_
+            else c.kind
+        )
+        out_console.rule(
+            f"[bold]{i}[/]  {Path(c.source).name}  {c.year or ''} · {label} · 得分 {h.score:.4f}"
+        )
         out_console.print(f"[dim]{c.heading_path}[/]", highlight=False)
         out_console.print(c.text, highlight=False)
 
@@ -195,8 +266,11 @@ def _doc_row(d: object) -> dict[str, object]:
 
 @corpus_app.command("list")
 def corpus_list(
-    store: StoreOpt = None, chroma_url: ChromaUrlOpt = None, collection: CollectionOpt = None,
-    allow_remote: AllowRemoteOpt = False, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = None,
+    allow_remote: AllowRemoteOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """列出范文库中的文档。"""
     corpus = CorpusStore.open(store_settings(store, chroma_url, collection, allow_remote))
@@ -208,16 +282,26 @@ def corpus_list(
     for col in ("文档ID", "年份", "单位", "地区", "标题", "文本块", "来源文件"):
         table.add_column(col, overflow="fold")
     for d in docs:
-        table.add_row(d.doc_id, str(d.year or ""), d.bureau or "", d.region or "",
-                      d.title or "", str(d.n_chunks), Path(d.source).name)
+        table.add_row(
+            d.doc_id,
+            str(d.year or ""),
+            d.bureau or "",
+            d.region or "",
+            d.title or "",
+            str(d.n_chunks),
+            Path(d.source).name,
+        )
     out_console.print(table)
 
 
 @corpus_app.command("show")
 def corpus_show(
     doc: Annotated[str, typer.Argument(help="文档ID（可写前几位）或来源文件名。")],
-    store: StoreOpt = None, chroma_url: ChromaUrlOpt = None, collection: CollectionOpt = None,
-    allow_remote: AllowRemoteOpt = False, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = None,
+    allow_remote: AllowRemoteOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """查看一篇文档的元数据和全部文本块（按章节）。"""
     corpus = CorpusStore.open(store_settings(store, chroma_url, collection, allow_remote))
@@ -229,12 +313,20 @@ def corpus_show(
     out_console.rule(f"[bold]{info.title or Path(info.source).name}[/]")
     out_console.print(
         f"文档ID {info.doc_id}｜年份 {info.year or '未知'}｜单位 {info.bureau or '未知'}｜"
-        f"地区 {info.region or '未知'}｜来源 {info.source}", highlight=False)
+        f"地区 {info.region or '未知'}｜来源 {info.source}",
+        highlight=False,
+    )
     last_heading = None
     for c in chunks:
         if c.heading_path != last_heading:
-            label = KIND_LABELS.get(SectionKind(c.kind), c.kind) if c.kind in SectionKind._value2member_map_ else c.kind
-            out_console.print(f"\n[bold cyan]{c.heading_path or '（开头）'}[/]  [dim]{label}[/]", highlight=False)
+            label = (
+                KIND_LABELS.get(SectionKind(c.kind), c.kind)
+                if c.kind in SectionKind._value2member_map_
+                else c.kind
+            )
+            out_console.print(
+                f"\n[bold cyan]{c.heading_path or '（开头）'}[/]  [dim]{label}[/]", highlight=False
+            )
             last_heading = c.heading_path
         out_console.print(f"[dim]#{c.position}[/] {c.text}", highlight=False)
 
@@ -242,8 +334,11 @@ def corpus_show(
 @corpus_app.command("remove")
 def corpus_remove(
     doc: Annotated[str, typer.Argument(help="文档ID（可写前几位）或来源文件名。")],
-    store: StoreOpt = None, chroma_url: ChromaUrlOpt = None, collection: CollectionOpt = None,
-    allow_remote: AllowRemoteOpt = False, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = None,
+    allow_remote: AllowRemoteOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """从范文库删除一篇文档及其全部文本块。"""
     corpus = CorpusStore.open(store_settings(store, chroma_url, collection, allow_remote))
@@ -253,13 +348,18 @@ def corpus_remove(
     if as_json:
         print_json({"doc_id": info.doc_id, "removed_chunks": removed})
         return
-    out_console.print(f"已删除文档 {info.doc_id}（{info.title or Path(info.source).name}），文本块 {removed} 个。")
+    out_console.print(
+        f"已删除文档 {info.doc_id}（{info.title or Path(info.source).name}），文本块 {removed} 个。"
+    )
 
 
 @corpus_app.command("stats")
 def corpus_stats(
-    store: StoreOpt = None, chroma_url: ChromaUrlOpt = None, collection: CollectionOpt = None,
-    allow_remote: AllowRemoteOpt = False, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = None,
+    allow_remote: AllowRemoteOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """范文库统计：文档数、文本块数，按章节类型/年份/单位分布。"""
     corpus = CorpusStore.open(store_settings(store, chroma_url, collection, allow_remote))
@@ -276,6 +376,10 @@ def corpus_stats(
         table.add_column("类别")
         table.add_column("文本块", justify="right")
         for name, n in sorted(values.items(), key=lambda kv: str(kv[0])):
-            label = KIND_LABELS.get(SectionKind(name), name) if key == "by_kind" and name in SectionKind._value2member_map_ else name
+            label = (
+                KIND_LABELS.get(SectionKind(name), name)
+                if key == "by_kind" and name in SectionKind._value2member_map_
+                else name
+            )
             table.add_row(str(label), str(n))
         out_console.print(table)

@@ -14,6 +14,7 @@ import typer
 
 from drafter import __version__
 from drafter.cli import corpus as corpus_cli
+from drafter.cli import draft as draft_cli
 from drafter.cli import settings_cmd
 from drafter.cli.common import err_console
 from drafter.errors import DrafterError
@@ -26,6 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 corpus_cli.register(app)
+draft_cli.register(app)
 settings_cmd.register(app)
 
 
@@ -39,7 +41,10 @@ def run() -> None:
     """Console-script entry: map errors to messages and exit codes."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # click returns typer.Exit's code instead of raising it when not standalone.
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except DrafterError as exc:
         err_console.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
         if exc.hint:

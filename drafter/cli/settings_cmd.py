@@ -20,8 +20,14 @@ def show_config(as_json: JsonOpt = False) -> None:
     for name, field in Settings.model_fields.items():
         value = getattr(settings, name)
         shown = "（已设置，不显示）" if "api_key" in name and value is not None else value
-        rows.append({"name": name, "env": f"DRAFTER_{name.upper()}", "value": shown,
-                     "description": field.description})
+        rows.append(
+            {
+                "name": name,
+                "env": f"DRAFTER_{name.upper()}",
+                "value": shown,
+                "description": field.description,
+            }
+        )
     if as_json:
         print_json({"config_file": str(config_file_path() or ""), "settings": rows})
         return

@@ -1,0 +1,285 @@
+"""The drafting chain: one section at a time, numbers locked to the figures.
+
+For each section: retrieve exemplars of the same kind (numbers masked) → prompt with the
+slot table → chat model → check the slot template (no number outside a slot, no unknown
+slot, every required slot used) → on a violation, send the errors back (bounded) → else
+fall back to a paragraph composed by code. Only code renders slots into numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig, RunnableLambda
+
+from drafter.compose import fallback_template
+from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
+from drafter.llm import LLMFailure, invoke_with_retries
+from drafter.models import SearchHit
+from drafter.outline import SectionTask
+from drafter.prompts import PromptSet
+from drafter.session import Exemplar, Verification, Version
+from drafter.verify import check_text, find_numbers, find_violations, is_structural
+
+Retriever = Callable[[str, str, int], list[SearchHit]]
+RetryNotice = Callable[[SectionTask, int, LLMFailure, float], None]
+
+SLOT_RE = re.compile(r"[{｛]\s*([A-Za-z_]+\d*(?:\.\d+|\.[a-z]+)?)\s*[}｝]")
+
+
+@dataclass
+class DraftContext:
+    """What every section of one run shares; the chat model is passed in, never global."""
+
+    figures: FiguresFile
+    table: SlotTable
+    prompts: PromptSet
+    model: BaseChatModel
+    model_name: str  # "provider/model" for the record, never a key
+    retriever: Retriever | None = None
+    exemplar_k: int = 3
+    max_reprompts: int = 2
+    max_retries: int = 3
+    backoff: float = 1.0
+    on_retry: RetryNotice | None = None
+    allowed_years: set[int] = field(default_factory=set)
+
+
+@dataclass
+class SectionRequest:
+    task: SectionTask
+    instruction: str | None = None
+
+
+def normalise_template(text: str) -> str:
+    """Tidy model output: drop Markdown, a repeated heading, and normalise slot braces."""
+    lines = [ln.strip() for ln in text.strip().splitlines()]
+    lines = [re.sub(r"^(#+|\*+|-|•)\s*", "", ln).replace("**", "") for ln in lines if ln]
+    body = "\n".join(lines)
+    return SLOT_RE.sub(lambda m: "{" + _canonical_slot(m.group(1)) + "}", body)
+
+
+def _canonical_slot(name: str) -> str:
+    head, _, tail = name.partition(".")
+    return head.upper() + ("." + tail.lower() if tail else "")
+
+
+def strip_heading(text: str, heading: str) -> str:
+    """Models often repeat the section heading as a first line; it is not body text."""
+    if not heading:
+        return text
+    first, _, rest = text.partition("\n")
+    bare = heading.split("）", 1)[-1].split("、", 1)[-1]
+    if first.strip() in (heading, bare) or (
+        len(first) <= len(heading) + 2 and bare and bare in first
+    ):
+        return rest.strip()
+    return text
+
+
+def template_problems(template: str, task: SectionTask, table: SlotTable) -> list[str]:
+    """Every way a slot template breaks the rules, as Chinese sentences for the model."""
+    problems: list[str] = [v.message for v in find_violations(template)]
+    used = {m.group(0) for m in SLOT_RE.finditer(template)}
+    offered = {s.ref for s in task.slots}
+    unknown = sorted(u for u in used if u not in offered)
+    if unknown:
+        problems.append(
+            f"使用了本节清单中没有的槽位：{'、'.join(unknown)}，只能使用本节清单中的槽位。"
+        )
+    missing = [r for r in task.required if r not in used]
+    if missing:
+        problems.append(f"漏掉了必须使用的槽位：{'、'.join(missing)}。")
+    if not template.strip():
+        problems.append("没有输出正文。")
+    return problems
+
+
+def mask_numbers(text: str) -> str:
+    """Hide every quantity in an exemplar ("15家" → "X家") so the model cannot copy it."""
+    out: list[str] = []
+    last = 0
+    for m in find_numbers(text):
+        if m.start < last or is_structural(m, text, dates_structural=False):
+            continue
+        unit = m.unit or ""
+        masked = "X" + (unit if m.raw.endswith(unit) else "")
+        out += [text[last : m.start], masked]
+        last = m.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def exemplars_for(task: SectionTask, ctx: DraftContext) -> list[Exemplar]:
+    """Same-kind passages from the store, numbers masked so the model cannot copy them."""
+    if ctx.retriever is None or not task.query:
+        return []
+    hits = ctx.retriever(task.query, str(task.kind), ctx.exemplar_k)
+    return [
+        Exemplar(
+            chunk_id=h.chunk.id,
+            doc_id=h.chunk.doc_id,
+            source=h.chunk.source,
+            heading_path=h.chunk.heading_path,
+            kind=h.chunk.kind,
+            year=h.chunk.year,
+            score=h.score,
+            text=mask_numbers(h.chunk.text),
+        )
+        for h in hits
+    ]
+
+
+def slot_table_text(task: SectionTask, table: SlotTable) -> str:
+    return "\n".join(table.describe(s) for s in task.slots) or "（无）"
+
+
+def build_messages(
+    task: SectionTask, ctx: DraftContext, exemplars: list[Exemplar], instruction: str | None
+) -> list[BaseMessage]:
+    exemplar_text = (
+        "\n\n".join(f"【范文{i}】{e.heading_path}\n{e.text}" for i, e in enumerate(exemplars, 1))
+        or "（暂无范文）"
+    )
+    extra = f"【本次修改要求】{instruction}\n" if instruction else ""
+    human = ctx.prompts.section.render(
+        heading=task.heading or ("开头总体情况段" if task.kind == "opening" else "结尾段"),
+        guidance=task.guidance or "按公文规范写作。",
+        slot_table=slot_table_text(task, ctx.table),
+        required_slots="、".join(task.required) or "（无）",
+        exemplars=exemplar_text,
+        instruction=extra,
+    )
+    system = ctx.prompts.system.render(bureau=ctx.figures.bureau)
+    return [SystemMessage(content=system), HumanMessage(content=human)]
+
+
+def prompt_hash(messages: list[BaseMessage]) -> str:
+    joined = "\x00".join(str(m.content) for m in messages)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def _used_slots(template: str) -> list[str]:
+    seen: list[str] = []
+    for m in SLOT_RE.finditer(template):
+        if m.group(1) not in seen:
+            seen.append(m.group(1))
+    return seen
+
+
+def _render_checked(template: str, ctx: DraftContext) -> tuple[str, list[str]]:
+    """Render slots, then check the final text's numbers against the figures (belt and braces)."""
+    text = ctx.table.render(template)
+    flags = check_text(text, ctx.table.allowed_values(), allowed_years=ctx.allowed_years or None)
+    return text, [f.reason for f in flags]
+
+
+def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
+    """Draft one section; always returns a version whose numbers all come from the figures."""
+    task = request.task
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if task.container:
+        raise ValueError(f"section {task.id} is heading-only and is never drafted")
+    exemplars = exemplars_for(task, ctx)
+    messages = build_messages(task, ctx, exemplars, request.instruction)
+    first_hash = prompt_hash(messages)
+    history: list[str] = []
+
+    def notice(attempt: int, failure: LLMFailure, delay: float) -> None:
+        if ctx.on_retry:
+            ctx.on_retry(task, attempt, failure, delay)
+
+    for attempt in range(1, ctx.max_reprompts + 2):
+        raw = invoke_with_retries(
+            ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=notice
+        )
+        template = strip_heading(normalise_template(raw), task.heading)
+        problems = template_problems(template, task, ctx.table)
+        if not problems:
+            try:
+                text, flags = _render_checked(template, ctx)
+            except UnknownSlotError as exc:
+                flags = [f"未知槽位：{exc}"]
+                text = ""
+            if not flags:
+                return Version(
+                    number=0,
+                    text=text,
+                    template=template,
+                    origin="model",
+                    created_at=now,
+                    model=ctx.model_name,
+                    prompt_hash=first_hash,
+                    instruction=request.instruction,
+                    exemplars=exemplars,
+                    figures_used=_used_slots(template),
+                    verification=Verification(ok=True, attempts=attempt, fallback=False),
+                )
+            problems = flags
+        history.extend(f"第{attempt}稿：{p}" for p in problems)
+        messages = [
+            *messages,
+            AIMessage(content=raw),
+            HumanMessage(
+                content=ctx.prompts.retry.render(
+                    errors="\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1)),
+                    required_slots="、".join(task.required) or "（无）",
+                )
+            ),
+        ]
+
+    template = fallback_template(task, ctx.figures.bureau)
+    text, flags = _render_checked(template, ctx)
+    return Version(
+        number=0,
+        text=text,
+        template=template,
+        origin="fallback",
+        created_at=now,
+        model=ctx.model_name,
+        prompt_hash=first_hash,
+        instruction=request.instruction,
+        exemplars=exemplars,
+        figures_used=_used_slots(template),
+        verification=Verification(
+            ok=not flags,
+            violations=history,
+            attempts=ctx.max_reprompts + 1,
+            fallback=True,
+            flags=["模型多次违反数字规则，本节改用程序按数据生成的段落，请人工润色。", *flags],
+        ),
+    )
+
+
+def section_chain(ctx: DraftContext) -> RunnableLambda[SectionRequest, Version]:
+    """The per-section chain as a runnable, so runs can use .batch(max_concurrency=…)."""
+    return RunnableLambda(lambda req: draft_section(req, ctx), name="draft_section")
+
+
+def draft_all(
+    requests: list[SectionRequest],
+    ctx: DraftContext,
+    *,
+    concurrency: int,
+    on_done: Callable[[SectionRequest, Version], None] | None = None,
+) -> list[Version | Exception]:
+    """Draft sections concurrently; each finished section is reported at once (and saved)."""
+
+    def run_one(req: SectionRequest) -> Version:
+        version = draft_section(req, ctx)
+        if on_done:
+            on_done(req, version)
+        return version
+
+    runnable = RunnableLambda(run_one, name="draft_section")
+    config = RunnableConfig(max_concurrency=max(1, concurrency))
+    results: list[Version | Exception] = list(
+        runnable.batch(requests, config=config, return_exceptions=True)
+    )
+    return results

@@ -1,0 +1,281 @@
+"""Drafting commands: `draft`, `status`, `check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from drafter.cli.common import (
+    AllowRemoteOpt,
+    ChromaUrlOpt,
+    CollectionOpt,
+    JsonOpt,
+    StoreOpt,
+    err_console,
+    out_console,
+    print_json,
+)
+from drafter.drafting import make_retriever, open_or_create_session, plan_draft, run_draft
+from drafter.errors import DrafterError, InputError
+from drafter.figures import build_slot_table, load_figures
+from drafter.llm import LLMError, LLMFailure, describe_endpoint, make_chat_model, resolve_llm_config
+from drafter.outline import SectionTask
+from drafter.session import Session, Version, section_flags
+from drafter.settings import Settings, load_settings
+
+STATE_LABELS = {
+    "pending": "待起草",
+    "drafted": "已起草",
+    "flagged": "有疑点",
+    "accepted": "已采纳",
+    "edited": "已修改",
+}
+
+LlmBaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--llm-base-url", help="OpenAI 兼容接口地址，如 http://127.0.0.1:8080/v1。"),
+]
+LlmModelOpt = Annotated[str | None, typer.Option("--llm-model", help="模型名称。")]
+LlmProviderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--llm-provider",
+        help="预设：local/openai/deepseek/qwen/zhipu/moonshot/ollama/vllm/lmstudio/custom。",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("draft")(draft)
+    app.command("status")(status)
+    app.command("check")(check)
+
+
+def _settings(
+    store: Path | None,
+    chroma_url: str | None,
+    collection: str | None,
+    allow_remote: bool,
+    provider: str | None,
+) -> Settings:
+    return load_settings(
+        store=store,
+        chroma_url=chroma_url,
+        collection=collection,
+        allow_remote=True if allow_remote else None,
+        llm_provider=provider,
+    )
+
+
+def _open_store_if_any(settings: Settings) -> object | None:
+    """The exemplar store, or None (with a note) when it is empty or absent."""
+    from drafter.store import CorpusStore
+
+    if settings.chroma_url is None and not (settings.store / "chroma.sqlite3").exists():
+        err_console.print(
+            f"[yellow]范文库 {settings.store} 不存在，本次不使用范文（可先运行 drafter ingest）。[/]"
+        )
+        return None
+    store = CorpusStore.open(settings)
+    if store.count() == 0:
+        err_console.print("[yellow]范文库为空，本次不使用范文。[/]")
+        return None
+    return store
+
+
+def draft(
+    figures: Annotated[Path, typer.Argument(help="本年度数据文件（.yaml / .xlsx / .csv）。")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="草稿目录（默认 draft-<年份>）。")
+    ] = None,
+    outline: Annotated[Path | None, typer.Option("--outline", help="自定义提纲 YAML。")] = None,
+    llm_base_url: LlmBaseUrlOpt = None,
+    llm_model: LlmModelOpt = None,
+    llm_provider: LlmProviderOpt = None,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = None,
+    allow_remote: AllowRemoteOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """按数据文件起草全文：逐节检索范文、调用模型、数字由程序填入并核对，写出 draft.md 和 review.md。"""
+    settings = _settings(store, chroma_url, collection, allow_remote, llm_provider)
+    plan = plan_draft(figures, outline)
+    cfg = resolve_llm_config(
+        settings,
+        base_url=llm_base_url,
+        model=llm_model,
+        allow_remote=True if allow_remote else None,
+    )
+    if cfg.needs_local_server:
+        raise DrafterError(
+            "未配置模型接口。",
+            hint="用 --llm-base-url 指定 OpenAI 兼容接口（如本机 llama.cpp / Ollama / vLLM），"
+            "或设置 DRAFTER_LLM_PROVIDER 与 DRAFTER_LLM_API_KEY。",
+        )
+    model = make_chat_model(cfg)
+    retriever = make_retriever(_open_store_if_any(settings))
+    out_dir = out or Path(f"draft-{plan.figures.year}")
+    session = open_or_create_session(out_dir, plan, describe_endpoint(cfg))
+    todo = [t for t in plan.tasks if not t.container]
+    with (
+        session.lock(),
+        Progress(
+            TextColumn("[bold]起草[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=as_json,
+        ) as progress,
+    ):
+        bar = progress.add_task("", total=len(todo))
+
+        def on_retry(task: SectionTask, attempt: int, failure: object, delay: float) -> None:
+            msg = failure.message if isinstance(failure, LLMFailure) else str(failure)
+            progress.console.print(
+                f"[yellow]{task.heading or task.id}：第{attempt}次重试：{msg}，{delay:.1f}秒后重试…[/]"
+            )
+
+        def on_done(task: SectionTask, version: Version) -> None:
+            progress.advance(bar)
+            progress.update(bar, description=task.heading or task.id)
+
+        result = run_draft(
+            session,
+            plan,
+            model,
+            model_name=f"{cfg.provider}/{cfg.model}",
+            retriever=retriever,
+            concurrency=cfg.concurrency,
+            max_retries=cfg.max_retries,
+            backoff=cfg.backoff,
+            on_retry=on_retry,
+            on_section_done=on_done,
+        )
+    sections = session.sections()
+    if as_json:
+        print_json(
+            {
+                "dir": str(out_dir),
+                "drafted": result.drafted,
+                "kept": result.kept,
+                "failed": {k: str(v) for k, v in result.failed.items()},
+                "sections": _status_rows(sections),
+            }
+        )
+    else:
+        _print_status(sections, title=f"{plan.title}（{out_dir}）")
+        for sid in result.kept:
+            out_console.print(
+                f"[cyan]章节 {sid} 已由人工采纳或修改，保留人工版本（新稿存入历史）。[/]"
+            )
+        out_console.print(f"已写出 {session.draft_path} 和 {session.review_path}。")
+    if result.failed:
+        first = next(iter(result.failed.values()))
+        if isinstance(first, DrafterError):
+            raise first
+        raise DrafterError(f"有 {len(result.failed)} 个章节起草失败：{first}")
+
+
+def _status_rows(sections: list) -> list[dict[str, object]]:  # type: ignore[type-arg]
+    rows = []
+    for s in sections:
+        v = s.current_version
+        rows.append(
+            {
+                "id": s.id,
+                "heading": s.heading or s.label,
+                "level": s.level,
+                "kind": s.kind,
+                "state": s.state,
+                "version": s.current,
+                "origin": v.origin if v else None,
+                "flags": section_flags(s),
+                "text": s.text,
+            }
+        )
+    return rows
+
+
+def _print_status(sections: list, *, title: str) -> None:  # type: ignore[type-arg]
+    table = Table(title=title)
+    for col in ("章节ID", "标题", "状态", "版本", "来源", "疑点"):
+        table.add_column(col, overflow="fold")
+    for s in sections:
+        v = s.current_version
+        flags = section_flags(s)
+        table.add_row(
+            s.id,
+            s.heading or s.label,
+            STATE_LABELS.get(s.state, s.state),
+            str(s.current or ""),
+            v.origin if v else "",
+            "；".join(flags)[:80],
+            style="yellow" if flags else "",
+        )
+    out_console.print(table)
+
+
+def status(
+    directory: Annotated[Path, typer.Argument(help="草稿目录。")],
+    as_json: JsonOpt = False,
+) -> None:
+    """查看草稿各章节的编号、标题、状态、版本和正文。"""
+    session = Session.open(directory)
+    sections = session.sections()
+    if as_json:
+        print_json(
+            {
+                "title": session.meta.title,
+                "sections": _status_rows(sections),
+                "problems": session.problems,
+            }
+        )
+        return
+    _print_status(sections, title=session.meta.title)
+    for p in session.problems:
+        err_console.print(f"[red]{p}[/]")
+
+
+def check(
+    file: Annotated[Path, typer.Argument(help="要核对的文稿（.md / .txt / .docx）。")],
+    figures: Annotated[Path, typer.Option("--figures", help="本年度数据文件。")],
+    as_json: JsonOpt = False,
+) -> None:
+    """核对文稿中的每个数字：与数据文件及其派生数（同比、完成率等）都对不上的逐条列出。"""
+    from drafter.read import read_document
+    from drafter.verify import check_text
+
+    if not file.exists():
+        raise InputError(f"找不到文件 {file}。")
+    data = load_figures(figures)
+    table = build_slot_table(data)
+    text = read_document(file).text
+    years = {data.year - 1, data.year, data.year + 1}
+    flags = check_text(text, table.allowed_values(), allowed_years=years)
+    items = [
+        {"text": f.raw, "line": f.line, "context": f.sentence, "reason": f.reason} for f in flags
+    ]
+    if as_json:
+        print_json({"flagged": items})
+    elif not items:
+        out_console.print(f"[green]{file} 中的数字均与 {figures} 的数据一致。[/]")
+    else:
+        t = Table(title=f"与数据对不上的数字（{len(items)} 处）")
+        for col in ("行", "数字", "上下文", "原因"):
+            t.add_column(col, overflow="fold")
+        for it in items:
+            t.add_row(str(it["line"]), str(it["text"]), str(it["context"]), str(it["reason"]))
+        out_console.print(t)
+    if items:
+        raise typer.Exit(1)
+
+
+__all__ = ["LLMError", "register"]

@@ -1,0 +1,101 @@
+"""Fallback text composed by code when the model cannot keep to the rules.
+
+Templates use the same slots as the model does, so the fallback goes through the same
+rendering and verification: it contains every required figure and no other number.
+"""
+
+from __future__ import annotations
+
+from drafter.figures import Slot
+from drafter.outline import SectionTask
+
+ORDINAL_WORDS = ["一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是"]
+
+
+def enumerate_items(items: list[str]) -> str:
+    """“一是A；二是B。” — structural words only, so the checker accepts them."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0].rstrip("。；") + "。"
+    parts = []
+    for i, item in enumerate(items):
+        lead = ORDINAL_WORDS[i] if i < len(ORDINAL_WORDS) else "同时"
+        parts.append(lead + item.rstrip("。；"))
+    return "；".join(parts) + "。"
+
+
+def _by_role(slots: list[Slot], role: str) -> list[Slot]:
+    return [s for s in slots if s.role == role]
+
+
+def _sub(slots: list[Slot], parent: Slot, role: str) -> Slot | None:
+    for s in slots:
+        if s.role == role and s.id.startswith(parent.id + "."):
+            return s
+    return None
+
+
+def _indicator_clause(slots: list[Slot], value: Slot) -> str:
+    clause = f"{_plain_label(value.label)}达到{value.ref}"
+    for role in ("yoy", "rate"):
+        extra = _sub(slots, value, role)
+        if extra is not None:
+            clause += f"，{extra.ref}"
+    return clause
+
+
+def _plain_label(label: str) -> str:
+    """Drop the 口径 note in brackets from a label for use inside a sentence."""
+    return label.split("（")[0] if "（" in label and not label.startswith("（") else label
+
+
+def fallback_template(task: SectionTask, bureau: str) -> str:
+    """A factual paragraph with slots for every required figure of the section."""
+    slots = task.slots
+    if task.container:
+        return ""
+    if task.work_area is not None:
+        values = _by_role(slots, "value")
+        facts = _by_role(slots, "fact")
+        name = task.heading.split("）", 1)[-1]
+        text = f"围绕{name}，我们认真谋划、扎实推进，各项工作取得积极成效。"
+        if values:
+            text += "全年" + "；".join(_indicator_clause(slots, v) for v in values) + "。"
+        if facts:
+            text += "主要做法：" + enumerate_items([f.ref for f in facts])
+        return text
+    kind = task.id
+    if kind == "opening":
+        values = [s for s in slots if s.role == "value"]
+        text = (
+            f"{{YEAR}}年，{bureau}坚持以创新驱动发展为引领，聚焦科技创新重点任务，"
+            "统筹推进各项科技工作，取得积极成效。"
+        )
+        if values:
+            text += "全年" + "；".join(_indicator_clause(slots, v) for v in values) + "。"
+        return text
+    if kind == "problems":
+        problems = _by_role(slots, "problem")
+        if not problems:
+            return "对照高质量发展的要求，科技创新工作仍存在一些差距和不足，需要在今后工作中认真加以解决。"
+        return "在肯定成绩的同时，我们也清醒地看到，工作中还存在一些问题和不足：" + enumerate_items(
+            [p.ref for p in problems]
+        )
+    if kind == "plan_targets":
+        targets = _by_role(slots, "plan_target")
+        if not targets:
+            return "{NEXT_YEAR}年，我们将紧扣年度目标任务，确保各项指标稳中有进。"
+        items = [f"{_plain_label(t.label.split(' ', 1)[-1])}{t.ref}" for t in targets]
+        return "{NEXT_YEAR}年主要目标是：" + "；".join(items) + "。"
+    if kind == "plan_priorities":
+        priorities = _by_role(slots, "priority")
+        if not priorities:
+            return "围绕年度目标，我们将进一步细化措施、压实责任，推动各项工作落地见效。"
+        return "重点抓好以下工作：" + enumerate_items([p.ref for p in priorities])
+    if kind == "closing":
+        return (
+            "新的一年，我们将在上级党委、政府的坚强领导下，坚定信心、真抓实干，"
+            "奋力推动科技工作再上新台阶。"
+        )
+    return "本部分工作正在整理中。"

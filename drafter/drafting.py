@@ -1,0 +1,170 @@
+"""One drafting run: figures + outline + store + model → a session directory.
+
+Shared by `drafter draft` and (later) `regenerate` and the interactive session, so the
+CLI modules only parse options and print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+
+from drafter.chain import DraftContext, SectionRequest, draft_all
+from drafter.figures import FiguresFile, build_slot_table, load_figures
+from drafter.models import SearchHit
+from drafter.outline import (
+    SectionTask,
+    compose_title,
+    load_outline,
+    outline_path_for,
+    plan_sections,
+)
+from drafter.prompts import PromptSet
+from drafter.session import (
+    SectionState,
+    Session,
+    SessionMeta,
+    Version,
+    merge_redraft,
+    would_override,
+)
+
+
+@dataclass
+class DraftPlan:
+    figures_path: Path
+    figures: FiguresFile
+    tasks: list[SectionTask]
+    title: str
+    outline_name: str
+
+
+@dataclass
+class RunResult:
+    drafted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # human-touched sections not replaced
+    failed: dict[str, Exception] = field(default_factory=dict)
+
+
+def plan_draft(figures_path: Path, outline_path: Path | None) -> DraftPlan:
+    figures = load_figures(figures_path)
+    table = build_slot_table(figures)
+    path = outline_path or outline_path_for(figures.period)
+    outline = load_outline(path)
+    tasks = plan_sections(outline, figures, table)
+    return DraftPlan(
+        figures_path,
+        figures,
+        tasks,
+        compose_title(outline, figures),
+        outline.name if outline_path is None else str(outline_path),
+    )
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str) -> Session:
+    """Resume a session in `out` if there is one, else create it with every section pending."""
+    if (out / "session.json").exists() or (out / "session.json.bak").exists():
+        session = Session.open(out)
+        for task in plan.tasks:
+            if task.id not in session.meta.section_order:
+                session.save_section(_pending(task))
+        session.meta.model = model_descr
+        session.meta.figures_sha256 = file_sha256(plan.figures_path)
+        session.save_meta()
+        return session
+    meta = SessionMeta(
+        title=plan.title,
+        bureau=plan.figures.bureau,
+        year=plan.figures.year,
+        period=str(plan.figures.period),
+        figures_path=str(plan.figures_path.resolve()),
+        figures_sha256=file_sha256(plan.figures_path),
+        outline=plan.outline_name,
+        model=model_descr,
+    )
+    return Session.create(out, meta, [_pending(t) for t in plan.tasks])
+
+
+def _pending(task: SectionTask) -> SectionState:
+    return SectionState(
+        id=task.id, heading=task.heading, level=task.level, kind=str(task.kind), order=task.order
+    )
+
+
+def make_retriever(store: object | None) -> Callable[[str, str, int], list[SearchHit]] | None:
+    if store is None:
+        return None
+    from drafter.retrieve import search
+
+    def retrieve(query: str, kind: str, k: int) -> list[SearchHit]:
+        return search(store, query, k=k, kind=kind)  # type: ignore[arg-type]
+
+    return retrieve
+
+
+def run_draft(
+    session: Session,
+    plan: DraftPlan,
+    model: BaseChatModel,
+    *,
+    model_name: str,
+    retriever: Callable[[str, str, int], list[SearchHit]] | None,
+    concurrency: int,
+    max_retries: int,
+    backoff: float,
+    section_ids: list[str] | None = None,
+    instruction: str | None = None,
+    redraft_touched: bool = False,
+    on_retry: Callable[[SectionTask, int, object, float], None] | None = None,
+    on_section_done: Callable[[SectionTask, Version], None] | None = None,
+) -> RunResult:
+    """Draft the chosen sections (all non-container ones by default) and save each at once."""
+    result = RunResult()
+    ctx = DraftContext(
+        figures=plan.figures,
+        table=build_slot_table(plan.figures),
+        prompts=PromptSet.load(),
+        model=model,
+        model_name=model_name,
+        retriever=retriever,
+        max_retries=max_retries,
+        backoff=backoff,
+        on_retry=on_retry,  # type: ignore[arg-type]
+        allowed_years={plan.figures.year - 1, plan.figures.year, plan.figures.year + 1},
+    )
+    requests: list[SectionRequest] = []
+    for task in plan.tasks:
+        if task.container or (section_ids is not None and task.id not in section_ids):
+            continue
+        existing = session.section(task.id)
+        if existing.is_human_touched and not redraft_touched and section_ids is None:
+            result.kept.append(task.id)
+            continue
+        requests.append(SectionRequest(task=task, instruction=instruction))
+    save_lock = threading.Lock()
+
+    def on_done(req: SectionRequest, version: Version) -> None:
+        with save_lock:
+            existing = session.section(req.task.id)
+            if would_override(existing):
+                result.kept.append(req.task.id)
+            session.save_section(merge_redraft(existing, version))
+            result.drafted.append(req.task.id)
+        if on_section_done:
+            on_section_done(req.task, version)
+
+    outcomes = draft_all(requests, ctx, concurrency=concurrency, on_done=on_done)
+    for req, outcome in zip(requests, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            result.failed[req.task.id] = outcome
+    session.write_outputs()
+    return result
