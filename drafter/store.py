@@ -349,12 +349,35 @@ class CorpusStore:
             ),
         )
 
+    def _probe_server(self) -> None:
+        """Fail fast (request_timeout) before Chroma's client, which waits without limit."""
+        import httpx
+
+        assert self._server is not None
+        scheme = "https" if self._server.ssl else "http"
+        url = f"{scheme}://{self._server.host}:{self._server.port}/api/v2/heartbeat"
+        try:
+            response = httpx.get(url, timeout=self.settings.request_timeout)
+        except httpx.TimeoutException as exc:
+            raise self._unreachable(
+                TimeoutError(f"{self.settings.request_timeout:g} 秒内没有响应")
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        if response.status_code != 200:
+            raise StoreError(
+                f"{self._server.url} 上的服务不像 Chroma 1.x："
+                f"/api/v2/heartbeat 返回 HTTP {response.status_code}。",
+                hint="检查 chroma_url 的主机和端口；drafter 需要 chromadb 1.5 的 chroma run 服务。",
+            )
+
     def _make_client(self) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if self._server is not None:
+            self._probe_server()
             try:
                 client = chromadb.HttpClient(
                     host=self._server.host,
@@ -1039,6 +1062,8 @@ class CorpusStore:
 def _validate_chunks(
     info: DocumentInfo, chunks: list[StoredChunk], vectors: list[Any] | None
 ) -> None:
+    if not info.doc_id or info.doc_id == _REVISION_ID:
+        raise ValueError(f"invalid document id {info.doc_id!r}")
     seen: set[str] = set()
     for c in chunks:
         if c.doc_id != info.doc_id:

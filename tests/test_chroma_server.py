@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -133,6 +135,7 @@ def test_put_query_list_remove_through_a_server(server: ChromaServer, tmp_path: 
     settings = server_settings(server, tmp_path, "server_basic")
     store = CorpusStore.open(settings)
     assert store.is_server and store.location == server.url
+    assert store._client._server._session.timeout.read == 30  # bounded, not Chroma's None
     with store.writer():
         assert (
             store.put_document(
@@ -195,6 +198,44 @@ def test_dead_server_url_is_a_chinese_store_error(tmp_path: Path) -> None:
     message = str(err.value)
     assert "无法连接 Chroma 服务" in message and f"127.0.0.1:{port}" in message
     assert "chroma run --path" in message and f"--port {port}" in message
+
+
+def test_silent_server_times_out_with_a_chinese_store_error(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # accepts connections (kernel backlog) and never answers
+        port = listener.getsockname()[1]
+        settings = Settings(
+            chroma_url=f"http://127.0.0.1:{port}", request_timeout=1, cache_dir=tmp_path
+        )
+        started = time.monotonic()
+        with pytest.raises(StoreError) as err:
+            CorpusStore.open(settings)
+        assert time.monotonic() - started < 10
+    assert "没有响应" in str(err.value) and "chroma run" in str(err.value)
+
+
+def test_a_server_that_is_not_chroma_is_named(tmp_path: Path) -> None:
+    class NotChroma(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotChroma)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        with pytest.raises(StoreError) as err:
+            CorpusStore.open(Settings(chroma_url=url, cache_dir=tmp_path))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert "不像 Chroma" in str(err.value) and "404" in str(err.value)
 
 
 def test_remote_server_needs_allow_remote(tmp_path: Path) -> None:
