@@ -36,6 +36,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import filelock
+from chromadb.api.types import Documents, EmbeddingFunction
 
 from drafter.embed import describe_embedding, embedding_identity, make_embedder
 from drafter.errors import ConfigError, DrafterError, InputError, StoreError
@@ -43,6 +44,7 @@ from drafter.models import DocumentInfo, StoredChunk
 from drafter.settings import Settings, require_local_or_allowed
 
 __all__ = [
+    "LOCK_FILE_NAME",
     "REGISTRY_SUFFIX",
     "CorpusStore",
     "NotWriterError",
@@ -252,7 +254,9 @@ class CorpusStore:
     mutating methods must run inside ``with store.writer():``.
     """
 
-    def __init__(self, settings: Settings, embedder: Any, server: _Server | None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: EmbeddingFunction[Documents], server: _Server | None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self._server = server
@@ -282,7 +286,9 @@ class CorpusStore:
     # ------------------------------------------------------------------ open/close
 
     @classmethod
-    def open(cls, settings: Settings, *, embedder: Any | None = None) -> CorpusStore:
+    def open(
+        cls, settings: Settings, *, embedder: EmbeddingFunction[Documents] | None = None
+    ) -> CorpusStore:
         """Open (creating if needed) the collection the settings name.
 
         Embedded ``PersistentClient(settings.store)`` unless ``settings.chroma_url`` names
@@ -571,7 +577,9 @@ class CorpusStore:
         )
 
     @contextlib.contextmanager
-    def _acquire_file_lock(self, on_wait: Callable[[], None] | None) -> Iterator[None]:
+    def _acquire_file_lock(
+        self, on_wait: Callable[[], None] | None, timeout: float | None = None
+    ) -> Iterator[None]:
         try:
             self._lock_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -582,7 +590,8 @@ class CorpusStore:
             except filelock.Timeout:
                 if on_wait is not None:
                     on_wait()
-                self._file_lock.acquire(timeout=self.settings.lock_timeout)
+                wait = self.settings.lock_timeout if timeout is None else timeout
+                self._file_lock.acquire(timeout=max(wait, 0.0))
         except filelock.Timeout:
             raise self._busy_error() from None
         except OSError as exc:
@@ -610,15 +619,17 @@ class CorpusStore:
             finally:
                 self._writer_depth -= 1
             return
+        deadline = time.monotonic() + self.settings.lock_timeout
         waited = False
-        if not self._write_gate.acquire(blocking=False):
+        if not self._write_gate.acquire(blocking=False):  # another thread of this process
             if on_wait is not None:
                 on_wait()
                 waited = True
             if not self._write_gate.acquire(timeout=max(self.settings.lock_timeout, 0.0)):
                 raise self._busy_error()
         try:
-            with self._acquire_file_lock(None if waited else on_wait):
+            remaining = deadline - time.monotonic()
+            with self._acquire_file_lock(None if waited else on_wait, remaining):
                 with self._mutex:
                     self._writer_owner = me
                     self._writer_depth = 1
