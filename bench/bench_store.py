@@ -486,7 +486,7 @@ def bench_size(size: int, n_queries: int, root: Path, seed: int, doc_size: int) 
     _log(f"[{size}] building the lexical index")
     clear_cache()
     t0 = time.perf_counter()
-    read = list(store.iter_chunks())
+    read = list(store.iter_chunks(batch_size=5000))
     read_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     LexicalIndex.build(read, revision=store.revision())

@@ -138,6 +138,19 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(
         default=4, ge=1, description="Number of sections drafted at the same time."
     )
+    local_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="CPU threads of the bundled llama.cpp server (default: all cores).",
+    )
+    local_ctx_size: int = Field(
+        default=4096, ge=512, description="Context length (tokens) of the bundled llama.cpp server."
+    )
+    local_start_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds to wait for the bundled llama.cpp server to load the model and answer.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -15,6 +15,7 @@ import typer
 from drafter import __version__
 from drafter.cli import corpus as corpus_cli
 from drafter.cli import draft as draft_cli
+from drafter.cli import model as model_cli
 from drafter.cli import settings_cmd
 from drafter.cli.common import err_console
 from drafter.errors import DrafterError
@@ -29,6 +30,7 @@ app = typer.Typer(
 corpus_cli.register(app)
 draft_cli.register(app)
 settings_cmd.register(app)
+model_cli.register(app)
 
 
 @app.command("version")
