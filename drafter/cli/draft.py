@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +20,23 @@ from drafter.cli.common import (
     out_console,
     print_json,
 )
-from drafter.drafting import make_retriever, open_or_create_session, plan_draft, run_draft
+from drafter.drafting import (
+    DraftPlan,
+    make_retriever,
+    open_or_create_session,
+    plan_draft,
+    run_draft,
+)
 from drafter.errors import DrafterError, InputError
 from drafter.figures import build_slot_table, load_figures
-from drafter.llm import LLMError, LLMFailure, describe_endpoint, make_chat_model, resolve_llm_config
+from drafter.llm import (
+    LLMConfig,
+    LLMError,
+    LLMFailure,
+    describe_endpoint,
+    make_chat_model,
+    resolve_llm_config,
+)
 from drafter.outline import SectionTask
 from drafter.session import Session, Version, section_flags
 from drafter.settings import Settings, load_settings
@@ -111,12 +125,25 @@ def draft(
         model=llm_model,
         allow_remote=True if allow_remote else None,
     )
-    if cfg.needs_local_server:
-        raise DrafterError(
-            "未配置模型接口。",
-            hint="用 --llm-base-url 指定 OpenAI 兼容接口（如本机 llama.cpp / Ollama / vLLM），"
-            "或设置 DRAFTER_LLM_PROVIDER 与 DRAFTER_LLM_API_KEY。",
-        )
+    with contextlib.ExitStack() as stack:
+        if cfg.needs_local_server:
+            cfg = cfg.with_base_url(_start_local_server(settings, stack))
+        _draft_with(cfg, settings, plan, out, as_json)
+
+
+def _start_local_server(settings: Settings, stack: contextlib.ExitStack) -> str:
+    """Start (or reuse) the bundled llama.cpp server; it is stopped when the stack closes."""
+    from drafter.localmodel import LocalServer, ensure_llama_cpp
+
+    ensure_llama_cpp()
+    err_console.print("[cyan]未配置模型接口，使用内置本地模型（首次启动约需十几秒）…[/]")
+    server = stack.enter_context(LocalServer(settings))
+    return server.base_url
+
+
+def _draft_with(
+    cfg: LLMConfig, settings: Settings, plan: DraftPlan, out: Path | None, as_json: bool
+) -> None:
     model = make_chat_model(cfg)
     retriever = make_retriever(_open_store_if_any(settings))
     out_dir = out or Path(f"draft-{plan.figures.year}")
