@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -127,7 +128,13 @@ def draft(
     )
     with contextlib.ExitStack() as stack:
         if cfg.needs_local_server:
-            cfg = cfg.with_base_url(_start_local_server(settings, stack))
+            # llama.cpp serves one request at a time on this class of machine: parallel
+            # sections only queue up and time out, so draft them one by one, patiently.
+            cfg = dataclasses.replace(
+                cfg.with_base_url(_start_local_server(settings, stack)),
+                concurrency=1,
+                timeout=max(cfg.timeout, 600.0),
+            )
         _draft_with(cfg, settings, plan, out, as_json)
 
 
