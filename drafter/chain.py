@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -191,6 +192,23 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
     first_hash = prompt_hash(messages)
     history: list[str] = []
 
+    def make_version(
+        text: str, template: str, origin: Literal["model", "fallback"], check: Verification
+    ) -> Version:
+        """The same provenance (prompt, exemplars, instruction) for either outcome."""
+        return Version(
+            text=text,
+            template=template,
+            origin=origin,
+            created_at=now,
+            model=ctx.model_name,
+            prompt_hash=first_hash,
+            instruction=request.instruction,
+            exemplars=exemplars,
+            figures_used=_used_slots(template),
+            verification=check,
+        )
+
     def notice(attempt: int, failure: LLMFailure, delay: float) -> None:
         if ctx.on_retry:
             ctx.on_retry(task, attempt, failure, delay)
@@ -208,18 +226,11 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
                 flags = [f"未知槽位：{exc}"]
                 text = ""
             if not flags:
-                return Version(
-                    number=0,
-                    text=text,
-                    template=template,
-                    origin="model",
-                    created_at=now,
-                    model=ctx.model_name,
-                    prompt_hash=first_hash,
-                    instruction=request.instruction,
-                    exemplars=exemplars,
-                    figures_used=_used_slots(template),
-                    verification=Verification(ok=True, attempts=attempt, fallback=False),
+                return make_version(
+                    text,
+                    template,
+                    "model",
+                    Verification(ok=True, attempts=attempt, fallback=False),
                 )
             problems = flags
         history.extend(f"第{attempt}稿：{p}" for p in problems)
@@ -236,18 +247,11 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
 
     template = fallback_template(task, ctx.figures.bureau)
     text, flags = _render_checked(template, ctx)
-    return Version(
-        number=0,
-        text=text,
-        template=template,
-        origin="fallback",
-        created_at=now,
-        model=ctx.model_name,
-        prompt_hash=first_hash,
-        instruction=request.instruction,
-        exemplars=exemplars,
-        figures_used=_used_slots(template),
-        verification=Verification(
+    return make_version(
+        text,
+        template,
+        "fallback",
+        Verification(
             ok=not flags,
             violations=history,
             attempts=ctx.max_reprompts + 1,
