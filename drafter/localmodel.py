@@ -94,6 +94,7 @@ _CHUNK: Final = 8 * 1024 * 1024
 _DISK_MARGIN: Final = 256 * 1024 * 1024
 _STOP_GRACE: Final = 10.0
 _PIP_TAIL: Final = 15
+_LOG_ROTATE: Final = 10 * 1024 * 1024
 
 #: ``on_progress(phase, done, total)``; phase "download" counts packages, "join" and
 #: "verify" count bytes.
@@ -563,6 +564,7 @@ class ServerInfo:
     model: str
     base_url: str
     started_at: str = ""
+    argv: tuple[str, ...] = ()
 
 
 def _state_path(settings: Settings) -> Path:
@@ -578,6 +580,7 @@ def _read_state(path: Path) -> ServerInfo | None:
             model=str(data["model"]),
             base_url=str(data["base_url"]),
             started_at=str(data.get("started_at", "")),
+            argv=tuple(str(a) for a in data.get("argv", ())),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -599,8 +602,40 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
+def _same_process(info: ServerInfo) -> bool:
+    """The pid still runs the recorded command line (guards against a reused pid)."""
+    if not info.argv:
+        return True
+    try:
+        raw = Path(f"/proc/{info.pid}/cmdline").read_bytes()
+    except OSError:  # no /proc (not Linux), or the process just went away
+        return _pid_alive(info.pid)
+    return tuple(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a) == info.argv
+
+
+def _http_alive(base_url: str, timeout: float = 5.0) -> bool:
+    """True when an HTTP server answers on the URL's port at all.
+
+    Deliberately not ``/v1/models``: llama-cpp-python serves that under the model lock,
+    so it hangs while a completion runs, and (with ``interrupt_requests``) a request
+    waiting for the lock cuts a streaming completion short. ``GET /`` (a 404) is
+    answered by the event loop at once.
+    """
+    root = base_url.rstrip("/").removesuffix("/v1")
+    try:
+        with httpx.Client(trust_env=False, timeout=timeout) as client:
+            client.get(root + "/")
+            return True
+    except httpx.HTTPError:
+        return False
+
+
+def _server_alive(info: ServerInfo) -> bool:
+    return _pid_alive(info.pid) and _same_process(info) and _http_alive(info.base_url)
+
+
 def _answers(base_url: str, timeout: float = 2.0) -> bool:
-    """True when ``GET {base_url}/models`` answers 200 with JSON."""
+    """True when ``GET {base_url}/models`` answers 200 with JSON (the model is loaded)."""
     try:
         with httpx.Client(trust_env=False, timeout=timeout) as client:
             response = client.get(base_url.rstrip("/") + "/models")
@@ -613,9 +648,12 @@ def _answers(base_url: str, timeout: float = 2.0) -> bool:
 
 
 def find_running_server(settings: Settings) -> ServerInfo | None:
-    """The server recorded in ``server.json`` if its process lives and it answers."""
+    """The server recorded in ``server.json`` if its process lives and it answers.
+
+    Never waits for the model: a server busy with a long completion still counts.
+    """
     info = _read_state(_state_path(settings))
-    if info is None or not _pid_alive(info.pid) or not _answers(info.base_url):
+    if info is None or not _server_alive(info):
         return None
     return info
 
@@ -626,12 +664,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _log_tail(path: Path, lines: int = 20) -> str:
+def _log_tail(path: Path, lines: int = 20, start: int = 0) -> str:
+    """The last lines of the log written since byte ``start``."""
     try:
         with path.open("rb") as f:
             f.seek(0, os.SEEK_END)
             size = f.tell()
-            f.seek(max(0, size - 8192))
+            f.seek(max(start, size - 8192))
             data = f.read()
     except OSError:
         return "（无日志）"
@@ -675,7 +714,7 @@ def stop_recorded_server(settings: Settings) -> ServerInfo | None:
     info = _read_state(path)
     if info is None:
         return None
-    if not _pid_alive(info.pid) or not _answers(info.base_url):
+    if not _server_alive(info):
         path.unlink(missing_ok=True)
         return None
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -725,6 +764,7 @@ class LocalServer:
         self.process: subprocess.Popen[bytes] | None = None
         self._base_url: str | None = None
         self._info: ServerInfo | None = None
+        self._log_start = 0
 
     @property
     def base_url(self) -> str:
@@ -772,6 +812,9 @@ class LocalServer:
             str(self.ctx_size),
             "--chat_format",
             "chatml",
+            # a request waiting for the model must not cut a streaming one short
+            "--interrupt_requests",
+            "false",
         ]
 
     # -- context manager -----------------------------------------------------------
@@ -834,7 +877,10 @@ class LocalServer:
         argv = self.argv(port)
         base_url = f"http://127.0.0.1:{port}/v1"
         try:
-            log = self.log_path.open("wb")
+            if self.log_path.exists() and self.log_path.stat().st_size > _LOG_ROTATE:
+                os.replace(self.log_path, self.log_path.with_name(LOG_FILE + ".1"))
+            log = self.log_path.open("ab")
+            self._log_start = log.tell()
         except OSError as exc:
             raise DrafterError(f"无法写入服务日志 {self.log_path}：{exc}") from None
         with log:
@@ -859,6 +905,7 @@ class LocalServer:
                 model=str(self.model),
                 base_url=base_url,
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                argv=tuple(argv),
             )
             atomic_write_json(
                 self.state_path,
@@ -888,7 +935,7 @@ class LocalServer:
             if code is not None:
                 raise DrafterError(
                     f"本地模型服务启动失败（进程已退出，退出码 {code}）。日志末尾：\n"
-                    f"{_log_tail(self.log_path)}",
+                    f"{_log_tail(self.log_path, start=self._log_start)}",
                     hint=f"完整日志：{self.log_path}",
                 )
             if _answers(base_url, timeout=1.0):
@@ -896,7 +943,7 @@ class LocalServer:
             if time.monotonic() >= deadline:
                 raise DrafterError(
                     f"本地模型服务在 {self.start_timeout:.0f} 秒内没有就绪。日志末尾：\n"
-                    f"{_log_tail(self.log_path)}",
+                    f"{_log_tail(self.log_path, start=self._log_start)}",
                     hint=f"完整日志：{self.log_path}；机器较慢时可调大 DRAFTER_LOCAL_START_TIMEOUT。",
                 )
             time.sleep(delay)
@@ -967,7 +1014,7 @@ def serve_forever(
                         continue
                     raise DrafterError(
                         f"本地模型服务意外退出（退出码 {code}）。日志末尾：\n"
-                        f"{_log_tail(server.log_path)}",
+                        f"{_log_tail(server.log_path, start=server._log_start)}",
                         hint=f"完整日志：{server.log_path}",
                     )
             except KeyboardInterrupt:

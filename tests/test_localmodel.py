@@ -390,6 +390,31 @@ def test_stale_state_file_is_ignored(settings: Settings) -> None:
         assert server.started and server.base_url != "http://127.0.0.1:9/v1"
 
 
+def test_recorded_pid_running_something_else_is_not_reused(settings: Settings) -> None:
+    with LocalServer(settings, command=STUB) as first:
+        state_path = settings.cache_dir / "models" / "server.json"
+        state = json.loads(state_path.read_text())
+        state["pid"] = os.getpid()  # alive, answers on the port, but not that command
+        state_path.write_text(json.dumps(state))
+        assert find_running_server(settings) is None
+        assert first.process is not None
+        state["pid"] = first.process.pid
+        state_path.write_text(json.dumps(state))
+        assert find_running_server(settings) is not None
+
+
+def test_log_is_appended_and_the_tail_is_this_run(settings: Settings) -> None:
+    log = settings.cache_dir / "models" / "server.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("old run: bad magic\n")
+    command = [sys.executable, "-c", "import sys; print('new failure', flush=True); sys.exit(4)"]
+    with pytest.raises(DrafterError) as info, LocalServer(settings, command=command):
+        pass
+    assert "new failure" in str(info.value)
+    assert "old run" not in str(info.value)
+    assert log.read_text().startswith("old run")
+
+
 def test_dying_server_gives_the_log_tail(settings: Settings) -> None:
     command = [
         sys.executable,
@@ -439,6 +464,7 @@ def test_real_command_line_has_threads_and_chat_format(settings: Settings) -> No
         "--n_threads 3",
         "--n_ctx 4096",
         "--chat_format chatml",
+        "--interrupt_requests false",
         f"--model {model_path(settings)}",
     ):
         assert flag in joined
