@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +19,7 @@ from drafter.cli.common import (
     out_console,
     print_json,
 )
+from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt, model_scope
 from drafter.drafting import (
     DraftPlan,
     make_retriever,
@@ -36,7 +35,6 @@ from drafter.llm import (
     LLMFailure,
     describe_endpoint,
     make_chat_model,
-    resolve_llm_config,
 )
 from drafter.outline import SectionTask
 from drafter.session import Session, Version, section_flags
@@ -49,19 +47,6 @@ STATE_LABELS = {
     "accepted": "已采纳",
     "edited": "已修改",
 }
-
-LlmBaseUrlOpt = Annotated[
-    str | None,
-    typer.Option("--llm-base-url", help="OpenAI 兼容接口地址，如 http://127.0.0.1:8080/v1。"),
-]
-LlmModelOpt = Annotated[str | None, typer.Option("--llm-model", help="模型名称。")]
-LlmProviderOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--llm-provider",
-        help="预设：local/openai/deepseek/qwen/zhipu/moonshot/ollama/vllm/lmstudio/custom。",
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -120,32 +105,10 @@ def draft(
     """按数据文件起草全文：逐节检索范文、调用模型、数字由程序填入并核对，写出 draft.md 和 review.md。"""
     settings = _settings(store, chroma_url, collection, allow_remote, llm_provider)
     plan = plan_draft(figures, outline)
-    cfg = resolve_llm_config(
-        settings,
-        base_url=llm_base_url,
-        model=llm_model,
-        allow_remote=True if allow_remote else None,
-    )
-    with contextlib.ExitStack() as stack:
-        if cfg.needs_local_server:
-            # llama.cpp serves one request at a time on this class of machine: parallel
-            # sections only queue up and time out, so draft them one by one, patiently.
-            cfg = dataclasses.replace(
-                cfg.with_base_url(_start_local_server(settings, stack)),
-                concurrency=1,
-                timeout=max(cfg.timeout, 600.0),
-            )
+    with model_scope(
+        settings, base_url=llm_base_url, model=llm_model, allow_remote=allow_remote
+    ) as cfg:
         _draft_with(cfg, settings, plan, out, as_json)
-
-
-def _start_local_server(settings: Settings, stack: contextlib.ExitStack) -> str:
-    """Start (or reuse) the bundled llama.cpp server; it is stopped when the stack closes."""
-    from drafter.localmodel import LocalServer, ensure_llama_cpp
-
-    ensure_llama_cpp()
-    err_console.print("[cyan]未配置模型接口，使用内置本地模型（首次启动约需十几秒）…[/]")
-    server = stack.enter_context(LocalServer(settings))
-    return server.base_url
 
 
 def _draft_with(
