@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 import unicodedata
 import warnings
@@ -25,10 +26,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from drafter.docx_structure import DocxStructure, has_marker, heading_marker, join_marker
 from drafter.errors import InputError
 from drafter.models import SourceText
 
@@ -498,6 +501,8 @@ _W_P, _W_TBL, _W_TR, _W_TC = f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}tc"
 _W_SDT, _W_SDT_CONTENT, _W_CUSTOM_XML = f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"
 _W_T, _W_TAB, _W_PTAB, _W_BR, _W_CR = f"{_W}t", f"{_W}tab", f"{_W}ptab", f"{_W}br", f"{_W}cr"
 _W_NO_BREAK_HYPHEN = f"{_W}noBreakHyphen"
+_W_PPR, _W_PSTYLE, _W_NUMPR = f"{_W}pPr", f"{_W}pStyle", f"{_W}numPr"
+_W_NUMID, _W_ILVL, _W_OUTLINE, _W_VAL = f"{_W}numId", f"{_W}ilvl", f"{_W}outlineLvl", f"{_W}val"
 _MC_ALTERNATE, _MC_CHOICE = f"{_MC}AlternateContent", f"{_MC}Choice"
 # Inside a paragraph: properties, deleted/moved-away revisions, drawings and text boxes
 # (their text would otherwise appear in the middle of the paragraph, or twice via VML).
@@ -519,15 +524,58 @@ def _read_docx(path: Path, data: bytes, *, max_unzipped_bytes: int) -> str:
 
     try:
         document = docx.Document(BytesIO(data))
-        lines: list[str] = []
-        _collect_blocks(document.element.body, lines)
+        structure = DocxStructure.of(document)
+        lines: list[_DocxLine] = []
+        _collect_blocks(document.element.body, lines, structure)
     except Exception as exc:  # python-docx/lxml/zipfile raise many types for a bad file
         raise _refuse(
             path,
             f"{path}：Word 文档已损坏或格式不正确，无法读取。"
             "请用 Word/WPS 打开后另存为 .docx 再导入。",
         ) from exc
-    return "\n".join(lines)
+    return "\n".join(_number_style_headings(lines))
+
+
+@dataclass
+class _DocxLine:
+    """One line of text; ``outline`` is set for a heading by style that shows no number."""
+
+    text: str
+    outline: int | None = None
+    title: bool = False
+
+
+_TITLE_WORDS = re.compile(r"总结|打算|思路|计划|要点|汇报|报告")
+
+
+def _number_style_headings(lines: list[_DocxLine]) -> list[str]:
+    """Give headings marked only by style (Heading 1–4) the 公文 number of their level.
+
+    The shallowest outline level in use becomes 一、, the next （一）, then 1. and （1）,
+    so the segmenter sees the same heading tree the reader saw in Word's navigation pane.
+    A title-like heading standing first is the document's title, not a heading.
+    """
+    headings = [
+        i
+        for i, line in enumerate(lines)
+        if line.outline is not None
+        and not line.title
+        and not (i == 0 and _TITLE_WORDS.search(line.text))
+    ]
+    if not headings:
+        return [line.text for line in lines]
+    base = min(lines[i].outline or 0 for i in headings)
+    counters = [0] * 5
+    out = [line.text for line in lines]
+    for i in headings:
+        level = (lines[i].outline or 0) - base + 1
+        if level > 4:
+            continue
+        counters[level] += 1
+        for deeper in range(level + 1, 5):
+            counters[deeper] = 0
+        out[i] = join_marker(heading_marker(level, counters[level]), lines[i].text)
+    return out
 
 
 def _check_docx_container(path: Path, data: bytes, max_unzipped_bytes: int) -> None:
@@ -583,31 +631,68 @@ def _check_docx_container(path: Path, data: bytes, max_unzipped_bytes: int) -> N
         raise _refuse(path, f"{path}：{_DOCX_INVALID}。")
 
 
-def _collect_blocks(container: Any, lines: list[str]) -> None:
-    """Body-level content in document order: paragraphs one per line, table rows one per line."""
+def _collect_blocks(container: Any, lines: list[_DocxLine], structure: DocxStructure) -> None:
+    """Body-level content in document order: paragraphs one per line, table rows one per line.
+
+    A paragraph numbered by Word (numbering.xml) gets its number as Word shows it.
+    """
     for child in container:
         tag = child.tag
         if tag == _W_P:
-            text = _paragraph_text(child)
-            if text.strip():
-                lines.append(text)
+            line = _paragraph_line(child, structure)
+            if line.text.strip():
+                lines.append(line)
         elif tag == _W_TBL:
-            for cells in _table_rows(child):
+            for cells in _table_rows(child, structure):
                 if any(cell.strip() for cell in cells):
-                    lines.append("\t".join(cells))
+                    lines.append(_DocxLine("\t".join(cells)))
         elif tag == _W_SDT:
             content = child.find(_W_SDT_CONTENT)
             if content is not None:
-                _collect_blocks(content, lines)
+                _collect_blocks(content, lines, structure)
         elif tag == _W_CUSTOM_XML:
-            _collect_blocks(child, lines)
+            _collect_blocks(child, lines, structure)
 
 
-def _table_rows(table: Any) -> Iterator[list[str]]:
+def _paragraph_line(paragraph: Any, structure: DocxStructure) -> _DocxLine:
+    text = _paragraph_text(paragraph)
+    ppr = paragraph.find(_W_PPR)
+    style_id = num_id = None
+    ilvl = outline = None
+    if ppr is not None:
+        style = ppr.find(_W_PSTYLE)
+        style_id = style.get(_W_VAL) if style is not None else None
+        num_pr = ppr.find(_W_NUMPR)
+        if num_pr is not None:
+            num = num_pr.find(_W_NUMID)
+            level = num_pr.find(_W_ILVL)
+            num_id = num.get(_W_VAL) if num is not None else None
+            ilvl = _int_or_none(level.get(_W_VAL)) if level is not None else None
+        outline_el = ppr.find(_W_OUTLINE)
+        if outline_el is not None:
+            outline = _int_or_none(outline_el.get(_W_VAL))
+    marker, suffix = structure.marker(style_id, num_id, ilvl)
+    if marker:
+        return _DocxLine(join_marker(marker, text, suffix=suffix))
+    level_of = structure.outline_level(style_id, outline)
+    numbered = level_of is not None and not has_marker(text)
+    return _DocxLine(
+        text, outline=level_of if numbered else None, title=structure.is_title(style_id)
+    )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _table_rows(table: Any, structure: DocxStructure) -> Iterator[list[str]]:
     for row in _children(table, _W_TR):
         # Each w:tc once: a horizontally merged cell is one w:tc; the continuation of a
         # vertically merged cell is an empty w:tc.
-        yield [_cell_text(cell) for cell in _children(row, _W_TC)]
+        yield [_cell_text(cell, structure) for cell in _children(row, _W_TC)]
 
 
 def _children(element: Any, tag: str) -> Iterator[Any]:
@@ -623,11 +708,11 @@ def _children(element: Any, tag: str) -> Iterator[Any]:
             yield from _children(child, tag)
 
 
-def _cell_text(cell: Any) -> str:
+def _cell_text(cell: Any, structure: DocxStructure) -> str:
     """A cell on one line: its paragraphs (and nested tables) joined by spaces."""
-    lines: list[str] = []
-    _collect_blocks(cell, lines)
-    return " ".join(" ".join(line.split()) for line in lines)
+    lines: list[_DocxLine] = []
+    _collect_blocks(cell, lines, structure)
+    return " ".join(" ".join(line.text.split()) for line in lines)
 
 
 def _paragraph_text(paragraph: Any) -> str:
