@@ -1,0 +1,593 @@
+"""This year's draft against last year's summary: sections, reuse, topics, figures, targets.
+
+Every bureau writer does this by hand: which sections carry over, which sentences were
+copied from last year (leaders notice), which topics were dropped or are new, how each
+figure moved, and whether last year's 工作打算 targets were met. Both documents become
+a flat list of :class:`Part` (the same heading tree the corpus uses, or the session's
+sections); parts are aligned by kind, heading and text; sentences are matched across
+the whole of last year's text, so a sentence copied into another section is still found.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any, Literal
+
+from drafter.extract import (
+    Figure,
+    FigureRow,
+    Target,
+    TargetResult,
+    evaluate_targets,
+    extract_figures,
+    extract_targets,
+    figure_rows,
+    figures_from_file,
+    overlay,
+    unique,
+)
+from drafter.figures import FiguresFile
+from drafter.models import DocumentInfo, Section, SectionKind, StoredChunk
+from drafter.verify import sentence_spans
+
+KIND_LABELS: dict[str, str] = {
+    "opening": "总体情况",
+    "achievements": "主要工作及成效",
+    "problems": "存在问题",
+    "plan": "工作打算",
+    "closing": "结尾",
+}
+
+MIN_REUSE_CHARS = 12  # shorter sentences (一是加强培训。) are formula, not copying
+NEAR_RATIO = 0.8  # a few characters changed in a sentence of 20+ characters
+PARTIAL_MIN_CHARS = 16  # a whole sentence of last year inside a longer new one
+ALIGN_THRESHOLD = 0.2
+
+ReuseKind = Literal["verbatim", "near", "partial"]
+REUSE_LABELS: dict[str, str] = {
+    "verbatim": "原句照搬",
+    "near": "近似沿用",
+    "partial": "整句嵌入",
+}
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@dataclass
+class Part:
+    """A section of a document at the level writers compare: （一）… or a whole 二、…."""
+
+    id: str
+    heading: str  # "（一）科技创新主体培育"; "" for an untitled opening or closing
+    path: tuple[str, ...]
+    kind: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        if self.heading:
+            return self.heading
+        return {"opening": "开头段", "closing": "结尾段"}.get(self.kind, "（无标题）")
+
+
+@dataclass
+class CompareDoc:
+    name: str
+    title: str | None
+    year: int | None
+    parts: list[Part]
+    origin: str  # "file" | "session" | "corpus"
+
+    @property
+    def text(self) -> str:
+        """Headings and text of every part (topics may sit in a heading only)."""
+        return "\n".join(f"{p.heading}\n{p.text}" for p in self.parts)
+
+    def part(self, part_id: str) -> Part:
+        return next(p for p in self.parts if p.id == part_id)
+
+
+def _section_text(section: Section) -> str:
+    lines = list(section.paragraphs)
+    for child in section.children:
+        lines.append(child.heading)
+        lines.append(_section_text(child))
+    return "\n".join(line for line in lines if line.strip())
+
+
+def parts_from_sections(sections: Sequence[Section]) -> list[Part]:
+    """Flatten a heading tree: the opening, each （一） under a 一、, or a whole 一、."""
+    parts: list[Part] = []
+
+    def add(heading: str, path: tuple[str, ...], kind: SectionKind | str, text: str) -> None:
+        if text.strip():
+            parts.append(Part(f"p{len(parts) + 1}", heading, path, str(kind), text.strip()))
+
+    for top in sections:
+        kind = top.kind or (SectionKind.OPENING if top.level == 0 else SectionKind.ACHIEVEMENTS)
+        if top.level == 0:
+            add("", (), kind, _section_text(top))
+        elif top.children:
+            add(top.heading, (top.heading,), kind, "\n".join(top.paragraphs))
+            for child in top.children:
+                path = (top.heading, child.heading)
+                add(child.heading, path, child.kind or kind, _section_text(child))
+        else:
+            add(top.heading, (top.heading,), kind, _section_text(top))
+    return parts
+
+
+def document_from_text(text: str, *, name: str, origin: str = "file") -> CompareDoc:
+    """A cleaned summary parsed the way the corpus parses it."""
+    from drafter.segment import parse_document
+
+    parsed = parse_document(text, source_name=name)
+    return CompareDoc(
+        name=name,
+        title=parsed.meta.title,
+        year=parsed.meta.year,
+        parts=parts_from_sections(parsed.sections),
+        origin=origin,
+    )
+
+
+def document_from_file(path: Path, *, max_bytes: int | None = None) -> CompareDoc:
+    """A .docx/.txt/.md (or .pdf) summary: read, clean, parse."""
+    from drafter.clean import clean_text
+    from drafter.read import read_document
+
+    source = read_document(path) if max_bytes is None else read_document(path, max_bytes=max_bytes)
+    return document_from_text(clean_text(source.text), name=path.name)
+
+
+def document_from_session(directory: Path) -> CompareDoc:
+    """A draft directory: its sections as they stand now (the version in force)."""
+    from drafter.session import Session
+
+    session = Session.open(directory)
+    parts: list[Part] = []
+    parent = ""
+    for state in session.sections():
+        if state.level == 1:
+            parent = state.heading
+        if not state.text.strip():
+            continue
+        if state.level == 0:
+            path: tuple[str, ...] = ()
+        elif state.level == 1:
+            path = (state.heading,)
+        else:
+            path = (parent, state.heading)
+        parts.append(
+            Part(f"p{len(parts) + 1}", state.heading, path, state.kind, state.text.strip())
+        )
+    meta = session.meta
+    return CompareDoc(
+        name=directory.name, title=meta.title, year=meta.year, parts=parts, origin="session"
+    )
+
+
+def document_from_chunks(info: DocumentInfo, chunks: Sequence[StoredChunk]) -> CompareDoc:
+    """A corpus document rebuilt from its chunks (level-1 headings restored) and re-parsed."""
+    lines: list[str] = [info.title] if info.title else []
+    current: str | None = None
+    for chunk in sorted(chunks, key=lambda c: c.position):
+        top = chunk.heading_path.split(" > ")[0] if chunk.heading_path else ""
+        if top and top != current:
+            lines.append(top)
+        current = top or current
+        lines.append(chunk.text)
+    doc = document_from_text("\n".join(lines), name=Path(info.source).name, origin="corpus")
+    doc.title = info.title or doc.title
+    doc.year = info.year or doc.year
+    return doc
+
+
+# --------------------------------------------------------------------------- similarity
+
+
+def _core(text: str) -> str:
+    """Characters that carry content: NFKC, no whitespace or punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c)[0] != "P")
+
+
+def _masked(core: str) -> str:
+    return re.sub(r"\d+(?:\.\d+)?", "#", core)
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)] or ([text] if text else [])
+
+
+def _dice(a: str, b: str) -> float:
+    ga, gb = set(_bigrams(a)), set(_bigrams(b))
+    if not ga or not gb:
+        return 0.0
+    return 2 * len(ga & gb) / (len(ga) + len(gb))
+
+
+_MARKER_RE = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
+
+
+def heading_similarity(a: str, b: str) -> float:
+    """Dice of two headings without their numbering and years."""
+    ca = _masked(_core(_MARKER_RE.sub("", a))).replace("#年", "")
+    cb = _masked(_core(_MARKER_RE.sub("", b))).replace("#年", "")
+    if not ca and not cb:
+        return 1.0
+    return _dice(ca, cb)
+
+
+def _tfidf(texts: Sequence[str]) -> list[dict[str, float]]:
+    counts = [Counter(_bigrams(_masked(_core(t)))) for t in texts]
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    n = len(texts)
+    vectors: list[dict[str, float]] = []
+    for c in counts:
+        vec = {g: tf * (math.log((n + 1) / (df[g] + 1)) + 1) for g, tf in c.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vectors.append({g: v / norm for g, v in vec.items()})
+    return vectors
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(g, 0.0) for g, v in a.items())
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+@dataclass
+class PartPair:
+    this: Part | None
+    last: Part | None
+    similarity: float = 0.0  # text (TF-IDF cosine over character bigrams, digits masked)
+    heading_similarity: float = 0.0
+    reused: int = 0
+    missing_topics: list[str] = field(default_factory=list)
+    new_topics: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        part = self.this or self.last
+        return part.kind if part is not None else ""
+
+
+def align_parts(this: Sequence[Part], last: Sequence[Part]) -> list[PartPair]:
+    """Pairs of parts of the same kind, best first by heading, text and position."""
+    vectors = _tfidf([p.text for p in [*this, *last]])
+    tv, lv = vectors[: len(this)], vectors[len(this) :]
+    scored: list[tuple[float, int, int, float, float]] = []
+    for i, a in enumerate(this):
+        for j, b in enumerate(last):
+            if a.kind != b.kind:
+                continue
+            head = heading_similarity(a.heading, b.heading)
+            text = _cosine(tv[i], lv[j])
+            place = 1 - abs(i / max(len(this), 1) - j / max(len(last), 1))
+            score = 0.45 * head + 0.45 * text + 0.1 * place
+            if score >= ALIGN_THRESHOLD:
+                scored.append((score, i, j, head, text))
+    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    matched: dict[int, tuple[int, float, float]] = {}
+    used: set[int] = set()
+    for _, i, j, head, text in scored:
+        if i not in matched and j not in used:
+            matched[i] = (j, head, text)
+            used.add(j)
+    pairs: list[PartPair] = []
+    for i, part in enumerate(this):
+        if i in matched:
+            j, head, text = matched[i]
+            pairs.append(PartPair(part, last[j], round(text, 3), round(head, 3)))
+        else:
+            pairs.append(PartPair(part, None))
+    pairs.extend(PartPair(None, p) for j, p in enumerate(last) if j not in used)
+    return pairs
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """A sentence of this year's text taken over from last year's."""
+
+    kind: ReuseKind
+    similarity: float
+    this_part: str
+    this_span: tuple[int, int]
+    this_text: str
+    last_part: str
+    last_span: tuple[int, int]
+    last_text: str
+
+    @property
+    def numbers_only(self) -> bool:
+        """The sentence of last year with only its numbers changed."""
+        return self.kind == "near" and self.similarity == 1.0
+
+    @property
+    def label(self) -> str:
+        return "仅数字不同" if self.numbers_only else REUSE_LABELS[self.kind]
+
+    def as_dict(self, this: CompareDoc, last: CompareDoc) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "similarity": self.similarity,
+            "this_section": this.part(self.this_part).label,
+            "this_text": self.this_text,
+            "last_section": last.part(self.last_part).label,
+            "last_text": self.last_text,
+        }
+
+
+@dataclass
+class _Sentence:
+    part: str
+    span: tuple[int, int]
+    text: str
+    core: str
+    masked: str
+
+
+def _sentences(doc: CompareDoc) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    for part in doc.parts:
+        for a, b in sentence_spans(part.text):
+            text = part.text[a:b]
+            core = _core(text)
+            out.append(_Sentence(part.id, (a, b), text, core, _masked(core)))
+    return out
+
+
+def _classify(this: _Sentence, last: _Sentence) -> tuple[ReuseKind, float] | None:
+    if this.core == last.core or (this.core in last.core and len(this.core) >= MIN_REUSE_CHARS):
+        return "verbatim", 1.0
+    ratio = SequenceMatcher(None, this.masked, last.masked, autojunk=False).ratio()
+    if ratio >= NEAR_RATIO:
+        return "near", round(ratio, 3)
+    if len(last.core) >= PARTIAL_MIN_CHARS and last.core in this.core:
+        return "partial", round(len(last.core) / len(this.core), 3)
+    return None
+
+
+_RANK = {"verbatim": 3, "near": 2, "partial": 1}
+
+
+def find_reuse(this: CompareDoc, last: CompareDoc) -> list[Reuse]:
+    """Every sentence of ``this`` copied or nearly copied from anywhere in ``last``."""
+    last_sentences = [s for s in _sentences(last) if len(s.core) >= MIN_REUSE_CHARS]
+    index: dict[str, set[int]] = {}
+    for k, s in enumerate(last_sentences):
+        for g in set(_bigrams(s.masked)):
+            index.setdefault(g, set()).add(k)
+    found: list[Reuse] = []
+    for s in _sentences(this):
+        if len(s.core) < MIN_REUSE_CHARS:
+            continue
+        grams = set(_bigrams(s.masked))
+        shared: Counter[int] = Counter()
+        for g in grams:
+            shared.update(index.get(g, ()))
+        best: tuple[int, float, _Sentence] | None = None
+        for k, n in shared.most_common(8):
+            cand = last_sentences[k]
+            if n < 0.5 * min(len(grams), len(set(_bigrams(cand.masked)))):
+                break
+            verdict = _classify(s, cand)
+            if verdict and (best is None or (_RANK[verdict[0]], verdict[1]) > best[:2]):
+                best = (_RANK[verdict[0]], verdict[1], cand)
+        if best is not None:
+            kind = next(k for k, r in _RANK.items() if r == best[0])
+            cand = best[2]
+            found.append(
+                Reuse(kind, best[1], s.part, s.span, s.text, cand.part, cand.span, cand.text)  # type: ignore[arg-type]
+            )
+    return found
+
+
+# --------------------------------------------------------------------------- topics
+
+_TOPIC_TEXT = """
+高新技术企业 科技型中小企业 科技特派员 知识产权 专利 质押融资 科普
+科技活动周 全国科普日 孵化器 众创空间 星创天地 产学研 技术合同 技术转移
+技术经纪人 成果转化 科技成果 研发投入 研发费用 新型研发机构 重点实验室
+工程技术研究中心 院士工作站 创新平台 高新区 科技项目 科技奖 科技金融
+创新券 人才引进 高层次人才 科协 党建 党风廉政 党纪学习教育 意识形态
+营商环境 乡村振兴 科技扶贫 农业科技 疫情防控 安全生产 招商引资 数字化
+产业集群 科技创新券 “放管服” 对外合作 国际合作 检验检测 科技馆
+青少年科技创新
+"""
+TOPIC_TERMS: tuple[str, ...] = tuple(_TOPIC_TEXT.split())
+_QUOTED_RE = re.compile(r"“([\u4e00-\u9fff\w·+—-]{2,14})”")
+_ENTITY_RE = re.compile(r"[\u4e00-\u9fff]{2,14}(?:有限公司|大学|研究院|研究所)")
+_ENTITY_CUT = re.compile(
+    r".*(?:与|和|及|的|赴|到|对|向|在|将|由|联合|推动|支持|组织|引导|推荐|获批|依托|承接|同|引进|邀请)"
+)
+
+
+def topics_of(text: str) -> list[str]:
+    """Named activities (quoted), organisations and domain terms the text mentions."""
+    found: dict[str, None] = {}
+    for m in _QUOTED_RE.finditer(text):
+        if not re.fullmatch(r"[\d\W]+", m.group(1)):
+            found[m.group(1)] = None
+    for m in _ENTITY_RE.finditer(text):
+        name = _ENTITY_CUT.sub("", m.group())
+        if len(name) >= 4:
+            found[name] = None
+    for term in TOPIC_TERMS:
+        if term.strip("“”") in text:
+            found[term.strip("“”")] = None
+    return list(found)
+
+
+def _mentions(text: str, topic: str) -> bool:
+    return topic in text or _core(topic) in _core(text)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def stated_figures(doc: CompareDoc) -> list[Figure]:
+    """Level figures of the summary part of ``doc`` (plan sections hold targets)."""
+    out: list[Figure] = []
+    for part in doc.parts:
+        if part.kind != SectionKind.PLAN:
+            out.extend(extract_figures(part.text, section=part.label))
+    return unique(out)
+
+
+def plan_targets(doc: CompareDoc) -> list[Target]:
+    """Targets stated in the plan (工作打算) sections of ``doc``."""
+    targets: list[Target] = []
+    seen: set[str] = set()
+    for part in doc.parts:
+        if part.kind == SectionKind.PLAN:
+            for t in extract_targets(part.text, section=part.label):
+                key = f"{t.indicator}|{t.figure.raw}"
+                if key not in seen:
+                    seen.add(key)
+                    targets.append(t)
+    return targets
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass
+class Comparison:
+    this: CompareDoc
+    last: CompareDoc
+    pairs: list[PartPair]
+    reused: list[Reuse]
+    this_figures: list[Figure]
+    last_figures: list[Figure]
+    rows: list[FigureRow]
+    targets: list[TargetResult]
+    missing_topics: list[str]
+    new_topics: list[str]
+    figures_file: str | None = None
+
+    def reused_in(self, part_id: str, *, side: Literal["this", "last"] = "this") -> list[Reuse]:
+        if side == "this":
+            return [r for r in self.reused if r.this_part == part_id]
+        return [r for r in self.reused if r.last_part == part_id]
+
+    def summary(self) -> dict[str, Any]:
+        this_sentences = sum(len(sentence_spans(p.text)) for p in self.this.parts)
+        counts = Counter(r.kind for r in self.reused)
+        status = Counter(t.status for t in self.targets)
+        return {
+            "sections_this": len(self.this.parts),
+            "sections_last": len(self.last.parts),
+            "sections_paired": sum(1 for p in self.pairs if p.this and p.last),
+            "sentences_this": this_sentences,
+            "reused": len(self.reused),
+            "reused_verbatim": counts["verbatim"],
+            "reused_near": counts["near"],
+            "reused_partial": counts["partial"],
+            "targets": len(self.targets),
+            "targets_met": status["met"],
+            "targets_not_met": status["not_met"],
+            "targets_not_reported": status["not_reported"],
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        def doc(d: CompareDoc) -> dict[str, Any]:
+            return {"name": d.name, "title": d.title, "year": d.year, "origin": d.origin}
+
+        def part(p: Part | None) -> dict[str, Any] | None:
+            return None if p is None else {"heading": p.label, "kind": p.kind, "path": list(p.path)}
+
+        return {
+            "this": doc(self.this),
+            "last": doc(self.last),
+            "figures_file": self.figures_file,
+            "summary": self.summary(),
+            "sections": [
+                {
+                    "this": part(p.this),
+                    "last": part(p.last),
+                    "similarity": p.similarity,
+                    "heading_similarity": p.heading_similarity,
+                    "reused": p.reused,
+                    "missing_topics": p.missing_topics,
+                    "new_topics": p.new_topics,
+                }
+                for p in self.pairs
+            ],
+            "reused": [r.as_dict(self.this, self.last) for r in self.reused],
+            "topics": {"missing": self.missing_topics, "new": self.new_topics},
+            "figures": {
+                "this": [f.as_dict() for f in self.this_figures],
+                "last": [f.as_dict() for f in self.last_figures],
+                "rows": [r.as_dict() for r in self.rows],
+            },
+            "targets": [t.as_dict() for t in self.targets],
+        }
+
+
+def compare(
+    this: CompareDoc,
+    last: CompareDoc,
+    *,
+    figures: FiguresFile | None = None,
+    figures_name: str | None = None,
+) -> Comparison:
+    """Everything the report shows, computed once."""
+    pairs = align_parts(this.parts, last.parts)
+    reused = find_reuse(this, last)
+    this_text, last_text = this.text, last.text
+    missing = [t for t in topics_of(last_text) if not _mentions(this_text, t)]
+    new = [t for t in topics_of(this_text) if not _mentions(last_text, t)]
+    for pair in pairs:
+        if pair.this is not None:
+            pair.reused = len([r for r in reused if r.this_part == pair.this.id])
+            pair.new_topics = [t for t in new if _mentions(pair.this.text, t)]
+        if pair.last is not None:
+            pair.missing_topics = [t for t in missing if _mentions(pair.last.text, t)]
+    this_figs, last_figs = stated_figures(this), stated_figures(last)
+    if figures is not None:
+        file_this, file_last = figures_from_file(figures)
+        this_figs = overlay(this_figs, file_this)
+        last_figs = overlay(last_figs, file_last)
+    targets = evaluate_targets(plan_targets(last), this_figs)
+    return Comparison(
+        this=this,
+        last=last,
+        pairs=pairs,
+        reused=reused,
+        this_figures=this_figs,
+        last_figures=last_figs,
+        rows=figure_rows(last_figs, this_figs),
+        targets=targets,
+        missing_topics=missing,
+        new_topics=new,
+        figures_file=figures_name,
+    )
+
+
+def spans_for(reused: Iterable[Reuse], part_id: str, side: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the reused sentences inside one part, for highlighting."""
+    out = {
+        (r.this_span if side == "this" else r.last_span) + (r.kind,)
+        for r in reused
+        if (r.this_part if side == "this" else r.last_part) == part_id
+    }
+    return sorted(out)
