@@ -560,9 +560,15 @@ class Session:
             self._replace_keeping_backup(self.meta_path, self.meta, SessionMeta)
 
     def write_outputs(self) -> tuple[Path, Path]:
-        """Write draft.md and review.md from the sections in force; returns their paths."""
+        """Write draft.md, draft.docx (GB/T 9704) and review.md from the sections in force.
+
+        Returns the paths of draft.md and review.md; draft.docx is ``dir / export.DOCX_FILE``.
+        """
+        from drafter.export import DOCX_FILE, write_session_docx
+
         sections = self.sections()
         atomic_write_text(self.draft_path, render_markdown(self.meta, sections))
+        write_session_docx(self.meta, sections, self.dir / DOCX_FILE)
         atomic_write_text(
             self.review_path,
             render_review(self.meta, sections, problems=self.problems),
