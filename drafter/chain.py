@@ -8,6 +8,7 @@ fall back to a paragraph composed by code. Only code renders slots into numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from drafter.compose import fallback_template
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
+from drafter.guided import GuidedPrompts, draft_guided, supports
 from drafter.llm import LLMFailure, invoke_with_retries
 from drafter.models import SearchHit
 from drafter.outline import SectionTask
@@ -50,6 +52,15 @@ class DraftContext:
     backoff: float = 1.0
     on_retry: RetryNotice | None = None
     allowed_years: set[int] = field(default_factory=set)
+    # "guided": small local models write short number-free pieces (drafter.guided);
+    # "slots": the model writes the whole section with slots.
+    mode: str = "slots"
+    _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)
+
+    def guided_prompts(self) -> GuidedPrompts:
+        if self._guided is None:
+            self._guided = GuidedPrompts.load()
+        return self._guided
 
 
 @dataclass
@@ -187,7 +198,9 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if task.container:
         raise ValueError(f"section {task.id} is heading-only and is never drafted")
-    exemplars = exemplars_for(task, ctx)
+    guided = ctx.mode == "guided" and supports(task)
+    # Guided pieces are too short to need exemplars, and the small model copies them.
+    exemplars = [] if guided else exemplars_for(task, ctx)
     messages = build_messages(task, ctx, exemplars, request.instruction)
     first_hash = prompt_hash(messages)
     history: list[str] = []
@@ -212,6 +225,9 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
     def notice(attempt: int, failure: LLMFailure, delay: float) -> None:
         if ctx.on_retry:
             ctx.on_retry(task, attempt, failure, delay)
+
+    if guided:
+        return _guided_version(task, ctx, request.instruction, notice, make_version)
 
     for attempt in range(1, ctx.max_reprompts + 2):
         raw = invoke_with_retries(
@@ -261,6 +277,44 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
     )
 
 
+def _guided_version(
+    task: SectionTask,
+    ctx: DraftContext,
+    instruction: str | None,
+    notice: Callable[[int, LLMFailure, float], None],
+    make_version: Callable[[str, str, Literal["model", "fallback"], Verification], Version],
+) -> Version:
+    """Draft piece by piece (drafter.guided); the assembled template is checked like any other."""
+    guided = draft_guided(task, ctx, instruction, notice)
+    facts = {s.ref for s in task.slots if s.role == "fact"}
+    check_task = dataclasses.replace(task, required=[r for r in task.required if r not in facts])
+    problems = template_problems(guided.template, check_task, ctx.table)
+    template = guided.template
+    if problems:  # code assembled it, so this is a bug; never let it through unchecked
+        template = fallback_template(task, ctx.figures.bureau)
+    text, flags = _render_checked(template, ctx)
+    from_model = [n for n, r in guided.parts.items() if r.from_model]
+    fell_back = guided.fell_back
+    notes: list[str] = []
+    if fell_back and from_model:
+        notes.append("本节部分文字由程序按数据生成（模型多次未达要求），请人工润色。")
+    origin: Literal["model", "fallback"] = "model" if from_model and not problems else "fallback"
+    if origin == "fallback":
+        notes.append("模型多次违反规则，本节改用程序按数据生成的段落，请人工润色。")
+    return make_version(
+        text,
+        template,
+        origin,
+        Verification(
+            ok=not flags,
+            violations=[*guided.history, *problems],
+            attempts=guided.attempts,
+            fallback=origin == "fallback" or bool(fell_back),
+            flags=[*notes, *flags],
+        ),
+    )
+
+
 def section_chain(ctx: DraftContext) -> RunnableLambda[SectionRequest, Version]:
     """The per-section chain as a runnable, so runs can use .batch(max_concurrency=…)."""
     return RunnableLambda(lambda req: draft_section(req, ctx), name="draft_section")
@@ -281,6 +335,16 @@ def draft_all(
             on_done(req, version)
         return version
 
+    if concurrency <= 1:
+        # In the calling thread: Ctrl-C (or SIGTERM, see drafter.cli.main) interrupts the
+        # model call at once, so whoever started the local server can stop it promptly.
+        sequential: list[Version | Exception] = []
+        for req in requests:
+            try:
+                sequential.append(run_one(req))
+            except Exception as exc:  # reported per section, like batch(return_exceptions)
+                sequential.append(exc)
+        return sequential
     runnable = RunnableLambda(run_one, name="draft_section")
     config = RunnableConfig(max_concurrency=max(1, concurrency))
     results: list[Version | Exception] = list(

@@ -36,7 +36,7 @@ def _sub(slots: list[Slot], parent: Slot, role: str) -> Slot | None:
     return None
 
 
-def _indicator_clause(slots: list[Slot], value: Slot) -> str:
+def indicator_clause(slots: list[Slot], value: Slot) -> str:
     clause = f"{_plain_label(value.label)}达到{value.ref}"
     for role in ("yoy", "rate"):
         extra = _sub(slots, value, role)
@@ -61,7 +61,7 @@ def fallback_template(task: SectionTask, bureau: str) -> str:
         name = task.heading.split("）", 1)[-1]
         text = f"围绕{name}，我们认真谋划、扎实推进，各项工作取得积极成效。"
         if values:
-            text += "全年" + "；".join(_indicator_clause(slots, v) for v in values) + "。"
+            text += "全年" + "；".join(indicator_clause(slots, v) for v in values) + "。"
         if facts:
             text += "主要做法：" + enumerate_items([f.ref for f in facts])
         return text
@@ -73,7 +73,7 @@ def fallback_template(task: SectionTask, bureau: str) -> str:
             "统筹推进各项科技工作，取得积极成效。"
         )
         if values:
-            text += "全年" + "；".join(_indicator_clause(slots, v) for v in values) + "。"
+            text += "全年" + "；".join(indicator_clause(slots, v) for v in values) + "。"
         return text
     if kind == "problems":
         problems = _by_role(slots, "problem")

@@ -15,6 +15,7 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from drafter.chain import DraftContext, SectionRequest, draft_all
+from drafter.errors import InputError
 from drafter.figures import FiguresFile, build_slot_table, load_figures
 from drafter.models import SearchHit
 from drafter.outline import (
@@ -68,6 +69,23 @@ def plan_draft(figures_path: Path, outline_path: Path | None) -> DraftPlan:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def plan_from_session(session: Session) -> DraftPlan:
+    """The plan a session was drafted from: its figures file and outline, read again.
+
+    Regenerating needs the figures (slot table) and the section tasks; they are not copied
+    into the session, so a moved figures file is an InputError naming the path.
+    """
+    figures_path = Path(session.meta.figures_path)
+    if not figures_path.is_file():
+        raise InputError(
+            f"找不到本草稿的数据文件 {figures_path}（记录在 {session.meta_path}）。",
+            hint="把数据文件放回原处，或用 drafter session 数据文件 --out 该目录 重新打开。",
+        )
+    outline = Path(session.meta.outline)
+    custom = outline if outline.suffix in (".yaml", ".yml") and outline.is_file() else None
+    return plan_draft(figures_path, custom)
 
 
 def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str) -> Session:
@@ -126,8 +144,16 @@ def run_draft(
     redraft_touched: bool = False,
     on_retry: Callable[[SectionTask, int, object, float], None] | None = None,
     on_section_done: Callable[[SectionTask, Version], None] | None = None,
+    cancel: threading.Event | None = None,
+    mode: str = "slots",
 ) -> RunResult:
-    """Draft the chosen sections (all non-container ones by default) and save each at once."""
+    """Draft the chosen sections (all non-container ones by default) and save each at once.
+
+    Sections named in ``section_ids`` were asked for by a person: the new version is put
+    in force even over an accepted or edited one (that version stays in the history).
+    Once ``cancel`` is set, finished sections are no longer saved (an interrupted
+    interactive command must not change the draft behind the user's back).
+    """
     result = RunResult()
     ctx = DraftContext(
         figures=plan.figures,
@@ -140,6 +166,7 @@ def run_draft(
         backoff=backoff,
         on_retry=on_retry,  # type: ignore[arg-type]
         allowed_years={plan.figures.year - 1, plan.figures.year, plan.figures.year + 1},
+        mode=mode,
     )
     requests: list[SectionRequest] = []
     for task in plan.tasks:
@@ -154,10 +181,15 @@ def run_draft(
 
     def on_done(req: SectionRequest, version: Version) -> None:
         with save_lock:
+            if cancel is not None and cancel.is_set():
+                return
             existing = session.section(req.task.id)
-            if would_override(existing):
-                result.kept.append(req.task.id)
-            session.save_section(merge_redraft(existing, version))
+            if section_ids is not None:
+                session.save_section(existing.model_copy(deep=True).add_version(version))
+            else:
+                if would_override(existing):
+                    result.kept.append(req.task.id)
+                session.save_section(merge_redraft(existing, version))
             result.drafted.append(req.task.id)
         if on_section_done:
             on_section_done(req.task, version)
@@ -166,5 +198,6 @@ def run_draft(
     for req, outcome in zip(requests, outcomes, strict=True):
         if isinstance(outcome, Exception):
             result.failed[req.task.id] = outcome
-    session.write_outputs()
+    if cancel is None or not cancel.is_set():
+        session.write_outputs()
     return result

@@ -138,6 +138,22 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(
         default=4, ge=1, description="Number of sections drafted at the same time."
     )
+    local_server_command: list[str] | None = Field(
+        default=None,
+        description=(
+            "Advanced: command line started instead of llama.cpp's server for the bundled "
+            "model (e.g. a custom build); {port}, {model}, {threads} and {ctx} are filled in. "
+            "As an environment variable, a JSON list."
+        ),
+    )
+    draft_mode: Literal["auto", "slots", "guided"] = Field(
+        default="auto",
+        description=(
+            "How sections are drafted: 'slots' (the model writes each section with figure "
+            "slots), 'guided' (short number-free pieces assembled by code, for small local "
+            "models), 'auto' (guided for the bundled local model, slots otherwise)."
+        ),
+    )
     local_threads: int | None = Field(
         default=None,
         ge=1,
@@ -150,6 +166,31 @@ class Settings(BaseSettings):
         default=120.0,
         gt=0,
         description="Seconds to wait for the bundled llama.cpp server to load the model and answer.",
+    )
+
+    docx_font_body: str = Field(
+        default="仿宋_GB2312",
+        min_length=1,
+        description=(
+            "Body font of the exported Word file (GB/T 9704: 3号 仿宋_GB2312); "
+            "use e.g. 仿宋 or FangSong where the GB font is not installed."
+        ),
+    )
+    docx_font_title: str = Field(
+        default="方正小标宋简体",
+        min_length=1,
+        description="Title font of the exported Word file (2号 小标宋; e.g. 宋体 as a substitute).",
+    )
+    docx_font_heading1: str = Field(
+        default="黑体", min_length=1, description="Font of 一、 headings in the Word file."
+    )
+    docx_font_heading2: str = Field(
+        default="楷体_GB2312",
+        min_length=1,
+        description="Font of （一） headings in the Word file (e.g. 楷体 or KaiTi as a substitute).",
+    )
+    docx_font_page_number: str = Field(
+        default="宋体", min_length=1, description="Font of the page numbers “— N —” (4号)."
     )
 
     @classmethod

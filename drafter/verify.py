@@ -440,8 +440,9 @@ _CN_DEC = f"[{_CN_RUN_CLASS}]+(?:点[零〇一二三四五六七八九]+)?"
 _CN_MD = "[一二三四五六七八九十]"
 
 _SLOTISH = re.compile(r"\{[ \t]*([A-Za-z][A-Za-z0-9_.]*)[ \t]*(\})?")
-_SLOT_NAME = re.compile(r"[A-Z][A-Z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
-_BARE_SLOT = re.compile(r"(?:[FTK][0-9]+(?:\.[a-z][a-z0-9_]*)*|YEAR(?:\.[a-z][a-z0-9_]*)*)")
+# Attributes are words ({F1.yoy}) or the number of a figure inside a fact ({K1.2}).
+_SLOT_NAME = re.compile(r"[A-Z][A-Z0-9_]*(?:\.(?:[a-z][a-z0-9_]*|[0-9]+))*")
+_BARE_SLOT = re.compile(r"(?:[FTK][0-9]+(?:\.(?:[a-z][a-z0-9_]*|[0-9]+))*|YEAR(?:\.[a-z][a-z0-9_]*)*)")
 _BARE_SLOT_SCAN = re.compile(r"(?<![A-Za-z0-9_{.])" + _BARE_SLOT.pattern + r"(?![A-Za-z0-9_}])")
 _CODE = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z0-9]+(?:[.\-/][A-Za-z0-9]+)*(?![A-Za-z0-9_])")
 

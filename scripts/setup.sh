@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv in the repository root and install drafter with its dev tools.
+# Create .venv in the repository root and install drafter with its dev tools and the
+# bundled-model runtime (llama-cpp-python, compiled from source on first install).
 # Idempotent: reinstalls only when pyproject.toml changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +16,9 @@ fi
 stamp=.venv/.drafter-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "安装依赖（首次约 1 分钟）…" >&2
+  echo "安装依赖（首次需编译 llama-cpp-python，双核机器约 10 分钟；之后约 1 分钟）…" >&2
+  export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,local]" >&2
   echo "$want" > "$stamp"
 fi

@@ -28,7 +28,9 @@ from drafter.drafting import (
     run_draft,
 )
 from drafter.errors import DrafterError, InputError
+from drafter.export import DOCX_FILE
 from drafter.figures import build_slot_table, load_figures
+from drafter.guided import resolve_mode
 from drafter.llm import (
     LLMConfig,
     LLMError,
@@ -155,6 +157,7 @@ def _draft_with(
             backoff=cfg.backoff,
             on_retry=on_retry,
             on_section_done=on_done,
+            mode=resolve_mode(settings.draft_mode, cfg.model),
         )
     sections = session.sections()
     if as_json:
@@ -173,7 +176,11 @@ def _draft_with(
             out_console.print(
                 f"[cyan]章节 {sid} 已由人工采纳或修改，保留人工版本（新稿存入历史）。[/]"
             )
-        out_console.print(f"已写出 {session.draft_path} 和 {session.review_path}。")
+        docx_path = session.dir / DOCX_FILE
+        out_console.print(
+            f"已写出 {session.draft_path}、{docx_path}（Word，GB/T 9704 公文格式）"
+            f"和 {session.review_path}。"
+        )
     if result.failed:
         first = next(iter(result.failed.values()))
         if isinstance(first, DrafterError):

@@ -65,7 +65,9 @@ def _start_local_server(settings: Settings, stack: contextlib.ExitStack) -> str:
     """Start (or reuse) the bundled llama.cpp server; it is stopped when the stack closes."""
     from drafter.localmodel import LocalServer, ensure_llama_cpp
 
-    ensure_llama_cpp()
+    command = settings.local_server_command
+    if command is None:
+        ensure_llama_cpp()
     err_console.print("[cyan]未配置模型接口，使用内置本地模型（首次启动约需十几秒）…[/]")
-    server = stack.enter_context(LocalServer(settings))
+    server = stack.enter_context(LocalServer(settings, command=command))
     return server.base_url

@@ -7,16 +7,20 @@ Ctrl-C exits cleanly with code 130.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
 import typer
 
 from drafter import __version__
+from drafter.cli import compare as compare_cli
 from drafter.cli import corpus as corpus_cli
 from drafter.cli import draft as draft_cli
+from drafter.cli import export as export_cli
 from drafter.cli import model as model_cli
-from drafter.cli import settings_cmd
+from drafter.cli import regenerate as regenerate_cli
+from drafter.cli import session_cmd, settings_cmd
 from drafter.cli.common import err_console
 from drafter.errors import DrafterError
 
@@ -29,8 +33,12 @@ app = typer.Typer(
 )
 corpus_cli.register(app)
 draft_cli.register(app)
+export_cli.register(app)
 settings_cmd.register(app)
 model_cli.register(app)
+compare_cli.register(app)
+regenerate_cli.register(app)
+session_cmd.register(app)
 
 
 @app.command("version")
@@ -39,12 +47,38 @@ def version() -> None:
     typer.echo(__version__)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM/SIGHUP, raised like Ctrl-C so the same clean-up runs (local server stopped)."""
+
+
+_received: list[int] = []  # the termination signal, if one arrived
+
+
+def _terminate(signum: int, frame: object) -> None:
+    _received.append(signum)
+    raise Terminated(signum)
+
+
+def _interrupted() -> None:
+    """Ctrl-C or a termination signal: the clean-up has run; say so and exit accordingly."""
+    if _received:
+        err_console.print("[yellow]收到终止信号，已停止。已完成的部分已保存。[/]")
+        sys.exit(128 + _received[0])
+    err_console.print("[yellow]已中断。已完成的部分已保存。[/]")
+    sys.exit(130)
+
+
 def run() -> None:
     """Console-script entry: map errors to messages and exit codes."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
     try:
         code = app(standalone_mode=False)
-        # click returns typer.Exit's code instead of raising it when not standalone.
+        # typer turns KeyboardInterrupt (so also Terminated) into exit code 130, and returns
+        # typer.Exit's code instead of raising it when not standalone.
+        if code == 130 or _received:
+            _interrupted()
         if isinstance(code, int) and code:
             sys.exit(code)
     except DrafterError as exc:
@@ -52,14 +86,12 @@ def run() -> None:
         if exc.hint:
             err_console.print(f"[yellow]提示：[/]{exc.hint}", highlight=False)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("[yellow]已中断。已完成的部分已保存。[/]")
-        sys.exit(130)
+    except KeyboardInterrupt:  # libraries may re-raise it as a new exception: see _received
+        _interrupted()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("[yellow]已取消。[/]")
-        sys.exit(130)
+    except typer.Abort:  # click turns KeyboardInterrupt (and so Terminated) into Abort
+        _interrupted()
     except click.ClickException as exc:  # usage errors: bad option, missing argument
         exc.show()
         sys.exit(exc.exit_code)

@@ -1,0 +1,491 @@
+"""Guided drafting for small local models: the model writes short prose, code places figures.
+
+Measured on the bundled 1.5B model: asked for a whole section with slots, it writes its
+own numbers and repeats headings, so nearly every section ends in the code's fallback.
+Asked for one small, number-free piece at a time — a lead sentence, a 一是…二是…三是…
+passage whose facts carry their numbers as placeholders it copies, one sentence of
+elaboration per problem or priority, a closing — it writes good officialese. So each
+section is split into such pieces ("parts"); each part is checked on its own, sent back
+with the errors a bounded number of times, then replaced by text composed by code; code
+assembles the parts with the figure sentences (slots) it writes itself. The assembled
+template then goes through the same rendering and verification as any other draft.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, ConfigDict
+
+from drafter.compose import enumerate_items, fallback_template, indicator_clause
+from drafter.figures import Slot
+from drafter.llm import LOCAL_MODEL_NAME, LLMFailure, invoke_with_retries
+from drafter.outline import SectionTask
+from drafter.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
+from drafter.verify import find_violations
+
+if TYPE_CHECKING:
+    from drafter.chain import DraftContext
+
+GUIDED_DIR = PROMPTS_DIR / "guided"
+ORDINAL_RE = re.compile(r"[一二三四五六七八九十]是")
+SLOT_TOKEN_RE = re.compile(r"\{([A-Z]+\d+(?:\.\d+|\.[a-z]+)?)\}")
+ECHO_PREFIX_RE = re.compile(r"^(输出|具体措施|补充|原因分析|问题|重点工作|引语|正文)[：:]\s*")
+
+DraftMode = Literal["auto", "slots", "guided"]
+
+
+class GuidedPrompts(BaseModel):
+    """The prompts of guided drafting, loaded and checked like every other prompt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    system: PromptTemplate
+    measures: PromptTemplate
+    opening: PromptTemplate
+    elaborate: PromptTemplate
+    targets_lead: PromptTemplate
+    closing: PromptTemplate
+    retry: PromptTemplate
+
+    @classmethod
+    def load(cls, directory: Path = GUIDED_DIR) -> GuidedPrompts:
+        names = ("system", "measures", "opening", "elaborate", "targets_lead", "closing", "retry")
+        return cls(**{n: load_prompt(n, directory) for n in names})
+
+
+@dataclass
+class Part:
+    """One small model task within a section, with its own check and code fallback."""
+
+    name: str
+    prompt: str  # the rendered human message
+    check: Callable[[str], list[str]]
+    fallback: str  # slot template composed by code, used when the model keeps failing
+    optional: bool = False  # an elaboration that may simply be left out
+    clean: Callable[[str], str] = field(default=lambda raw: tidy(raw))
+
+
+@dataclass
+class PartResult:
+    text: str
+    from_model: bool
+    attempts: int
+    problems: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def tidy(raw: str) -> str:
+    """One paragraph: drop Markdown, echoed labels, line breaks and stray spaces."""
+    lines = [ln.strip() for ln in raw.strip().splitlines() if ln.strip()]
+    lines = [re.sub(r"^(#+|\*+|-|•)\s*", "", ln).replace("**", "") for ln in lines]
+    lines = [ECHO_PREFIX_RE.sub("", ln) for ln in lines]
+    text = ""
+    for ln in lines:
+        if text and text[-1] not in "。；：！？，":
+            text += "；" if ORDINAL_RE.match(ln) else "。"
+        text += ln
+    text = re.sub(r"[ \t\u3000]+", "", text)
+    if len(text) > 2 and text[0] in '“"' and text.rstrip("。")[-1] in '”"':
+        text = text[1:].replace("”。", "。").rstrip('”"')  # the whole answer in quotes
+    return text
+
+
+def bigrams(text: str) -> set[str]:
+    chars = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    return {a + b for a, b in itertools.pairwise(chars)}
+
+
+def overlap(part: str, whole: str) -> float:
+    """Share of `whole`'s character bigrams found in `part` (how much of it was kept)."""
+    wanted = bigrams(whole)
+    return len(wanted & bigrams(part)) / len(wanted) if wanted else 1.0
+
+
+def fact_with_placeholders(fact: Slot, numbers: list[Slot]) -> str:
+    """The fact's sentence with each of its numbers replaced by its own slot, for copying."""
+    text = fact.text
+    for sub in numbers:
+        if sub.text and sub.text in text:
+            text = text.replace(sub.text, sub.ref, 1)
+    return text
+
+
+def number_slots(slots: list[Slot], fact: Slot) -> list[Slot]:
+    return [s for s in slots if s.role == "fact_number" and s.id.startswith(fact.id + ".")]
+
+
+def results_sentence(slots: list[Slot], lead: str = "全年") -> str:
+    """The figures of a section as one sentence of slots: only code writes numbers."""
+    values = [s for s in slots if s.role == "value"]
+    if not values:
+        return ""
+    return lead + "；".join(indicator_clause(slots, v) for v in values) + "。"
+
+
+def insert_results(measures: str, results: str) -> str:
+    """Put the results after the last 一是/二是 item, before a closing sentence if any."""
+    if not results:
+        return measures
+    sentences = re.findall(r"[^。！？]+[。！？]?", measures)
+    last_item = max((i for i, s in enumerate(sentences) if ORDINAL_RE.search(s)), default=-1)
+    cut = last_item + 1 if last_item >= 0 else len(sentences)
+    return "".join(sentences[:cut]) + results + "".join(sentences[cut:])
+
+
+def example_block(prompt: str) -> str:
+    """The one-shot example of a prompt (between 【示例】 and 【任务】), which must not be copied."""
+    start, end = prompt.find("【示例】"), prompt.find("【任务】")
+    return prompt[start:end] if 0 <= start < end else ""
+
+
+def copied_from(text: str, source: str, task_text: str) -> list[str]:
+    """Clauses of `text` taken from `source` (the example), unless the task itself has them."""
+    if not source:
+        return []
+    clauses = [c for c in re.split(r"[。；，,;：\n]+", text) if len(bigrams(c)) >= 6]
+    return [c for c in clauses if contained(c, source) > 0.7 and contained(c, task_text) <= 0.7]
+
+
+def leak_problems(text: str, prompt: str) -> list[str]:
+    """Prompt furniture or example text in the output: the small model copies what it sees."""
+    problems = []
+    if re.search(r"[【】]|<<<|>>>", text):
+        problems.append("输出中不要出现【】等标记，也不要输出示例或任务说明，只输出正文。")
+    example = example_block(prompt)
+    copied = copied_from(text, example, prompt.replace(example, ""))
+    if copied:
+        problems.append(f"照抄了示例中的内容（“{copied[0]}”），示例只学格式，内容要写本单位的。")
+    return problems
+
+
+def common_problems(text: str, allowed_slots: set[str], *, min_len: int, max_len: int) -> list[str]:
+    """Numbers outside placeholders, unknown placeholders, length: the rules of every part."""
+    problems = [v.message for v in find_violations(text, known_slots=allowed_slots)]
+    if len(text) < min_len:
+        problems.append(f"内容太短（{len(text)}字），请写完整（至少{min_len}字）。")
+    if len(text) > max_len:
+        problems.append(f"内容太长（{len(text)}字），请压缩到{max_len}字以内。")
+    return problems
+
+
+def leaders_of(region: str | None) -> str:
+    """Whose leadership the closing invokes: 县委、县政府 for a county, and so on."""
+    if region:
+        for suffix in ("自治州", "州", "盟", "旗", "县", "市", "区"):
+            if region.endswith(suffix):
+                return f"{suffix}委、{suffix}政府"
+    return "上级党委、政府"
+
+
+# --------------------------------------------------------------------------- parts per section
+
+
+def _instruction_line(instruction: str | None) -> str:
+    return f"【本次修改要求】{instruction}\n" if instruction else ""
+
+
+def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+    facts = [s for s in task.slots if s.role == "fact"]
+    topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
+    lines, expected_slots, plain_facts = [], set(), []
+    for fact in facts:
+        subs = number_slots(task.slots, fact)
+        lines.append("- " + fact_with_placeholders(fact, subs))
+        expected_slots |= {s.id for s in subs}
+        if not subs:
+            plain_facts.append(fact.text)
+    prompt = ctx.guided_prompts().measures.render(
+        bureau=ctx.figures.bureau,
+        topic=topic,
+        facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
+        instruction=_instruction_line(instruction),
+    )
+
+    def check(text: str) -> list[str]:
+        fact_chars = sum(len(f.text) for f in facts)
+        problems = common_problems(text, expected_slots, min_len=30, max_len=200 + 3 * fact_chars)
+        missing = sorted(expected_slots - set(SLOT_TOKEN_RE.findall(text)))
+        if missing:
+            where = "；".join(
+                line[2:] for line in lines if any("{" + m + "}" in line for m in missing)
+            )
+            problems.append(
+                "漏抄了占位符："
+                + "、".join("{" + m + "}" for m in missing)
+                + f"。请按原句写出，占位符留在原处：{where}。"
+            )
+        if len(facts) >= 2 and not ("一是" in text and "二是" in text):
+            problems.append("没有用“一是……；二是……”逐条写做法。")
+        for fact in plain_facts:
+            if overlap(text, fact) < 0.4:
+                problems.append(f"漏写了这项工作事实：{fact}。")
+        return problems
+
+    fallback = f"围绕{topic}，我们认真谋划、扎实推进。" + (
+        "主要做法：" + enumerate_items([f.ref for f in facts]) if facts else ""
+    )
+    return Part("measures", prompt, check, fallback)
+
+
+def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+    areas = "、".join(s.name for s in ctx.figures.sections) or "各项科技工作"
+    prompt = ctx.guided_prompts().opening.render(
+        bureau=ctx.figures.bureau, areas=areas, instruction=_instruction_line(instruction)
+    )
+
+    def check(text: str) -> list[str]:
+        problems = common_problems(text, set(), min_len=30, max_len=220)
+        if ORDINAL_RE.search(text):
+            problems.append("开头段不要写“一是二是”，只写总体情况。")
+        return problems
+
+    fallback = (
+        f"{ctx.figures.bureau}坚持以创新驱动发展为引领，聚焦科技创新重点任务，"
+        "统筹推进各项科技工作，取得积极成效。"
+    )
+    return Part("lead", prompt, check, fallback)
+
+
+@dataclass(frozen=True)
+class ElaborationKind:
+    """How one item of a list section is elaborated, with a one-shot example."""
+
+    what: str
+    add: str
+    example_item: str
+    example_add: str
+
+
+PROBLEM_ELABORATION = ElaborationKind(
+    "存在的问题",
+    "具体表现或原因",
+    "基层科普设施建设相对滞后",
+    "部分乡镇科普场所功能单一、更新不及时，难以满足群众日益增长的科普需求",
+)
+PRIORITY_ELABORATION = ElaborationKind(
+    "下一年重点工作",
+    "具体措施",
+    "深化科技金融融合",
+    "推动银行机构开发更多科技信贷产品，完善风险补偿机制，引导金融资源向科技企业集聚",
+)
+
+
+def contained(clause: str, item: str) -> float:
+    """Share of `clause`'s bigrams that come from `item` (1.0: a copy of the item)."""
+    own = bigrams(clause)
+    return len(own & bigrams(item)) / len(own) if own else 1.0
+
+
+def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
+    """The new sentence in an elaboration: the small model often echoes labels and the item.
+
+    Echoed labels ("具体措施：") and clauses copied from the item are dropped; what is
+    left is the model's own addition (possibly nothing, which the check then reports).
+    """
+    text = raw.replace(item, "")
+    for label in labels:
+        text = re.sub(rf"{re.escape(label)}\s*[：:]\s*", "\n", text)
+    clauses = [c.strip() for c in re.split(r"[。；;\n]+", text)]
+    kept = [c for c in clauses if c and contained(c, item) <= 0.6 and not re.search(r"[【】]", c)]
+    return tidy("，".join(kept).strip("，"))
+
+
+def elaborate_part(
+    item: Slot, kind: ElaborationKind, ctx: DraftContext, instruction: str | None
+) -> Part:
+    prompt = ctx.guided_prompts().elaborate.render(
+        bureau=ctx.figures.bureau,
+        what=kind.what,
+        item=item.text,
+        add=kind.add,
+        example_item=kind.example_item,
+        example_add=kind.example_add,
+        instruction=_instruction_line(instruction),
+    )
+    labels = (kind.what, kind.add, "问题", "存在的问题", "重点工作", "具体措施", "补充", "输出")
+
+    def check(text: str) -> list[str]:
+        if not text:
+            return ["只重复了原句，没有写新内容。请另写一句原句没有说到的内容。"]
+        problems = common_problems(text, set(), min_len=10, max_len=90)
+        if overlap(text, item.text) > 0.6:
+            problems.append("重复了原句，请写原句没有说到的新内容。")
+        if ORDINAL_RE.search(text):
+            problems.append("只写一句，不要写“一是二是”。")
+        return problems
+
+    return Part(
+        f"elaborate:{item.id}",
+        prompt,
+        check,
+        "",
+        optional=True,
+        clean=lambda raw: extract_addition(raw, item.text, labels),
+    )
+
+
+def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
+    prompt = ctx.guided_prompts().targets_lead.render(
+        bureau=ctx.figures.bureau, instruction=_instruction_line(instruction)
+    )
+
+    def check(text: str) -> list[str]:
+        return common_problems(text, set(), min_len=12, max_len=100)
+
+    def clean(raw: str) -> str:
+        """The model goes on to invent targets after the lead; the real ones come from code."""
+        text = tidy(raw)
+        cut = text.find("目标是")
+        return text[: cut + 3] + "：" if cut >= 0 else text
+
+    return Part("lead", prompt, check, "我局将紧扣高质量发展要求，主要预期目标是：", clean=clean)
+
+
+def closing_part(ctx: DraftContext, instruction: str | None) -> Part:
+    leaders = leaders_of(ctx.figures.region)
+    prompt = ctx.guided_prompts().closing.render(
+        bureau=ctx.figures.bureau, leaders=leaders, instruction=_instruction_line(instruction)
+    )
+
+    def check(text: str) -> list[str]:
+        return common_problems(text, set(), min_len=20, max_len=160)
+
+    fallback = (
+        f"新的一年，我们将在{leaders}的坚强领导下，坚定信心、真抓实干，"
+        "奋力推动科技创新工作再上新台阶。"
+    )
+    return Part("closing", prompt, check, fallback)
+
+
+# --------------------------------------------------------------------------- running parts
+
+
+def run_part(
+    part: Part, ctx: DraftContext, on_retry: Callable[[int, LLMFailure, float], None]
+) -> PartResult:
+    """Ask, check, send the problems back (bounded), then fall back to code's text."""
+    system = ctx.guided_prompts().system.render(bureau=ctx.figures.bureau)
+    messages: list[BaseMessage] = [SystemMessage(content=system), HumanMessage(content=part.prompt)]
+    history: list[str] = []
+    for attempt in range(1, ctx.max_reprompts + 2):
+        raw = invoke_with_retries(
+            ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=on_retry
+        )
+        text = part.clean(raw)
+        problems = [*leak_problems(text, part.prompt), *part.check(text)]
+        if not problems:
+            return PartResult(text, True, attempt, history)
+        history.extend(f"{part.name} 第{attempt}稿：{p}" for p in problems)
+        # A fresh question with the errors attached, not a longer conversation: measured,
+        # the 1.5B model repeats its own bad answer when it is shown it again.
+        note = ctx.guided_prompts().retry.render(
+            errors="\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
+        )
+        messages = [messages[0], HumanMessage(content=part.prompt + "\n\n" + note)]
+    return PartResult(part.fallback, False, ctx.max_reprompts + 1, history)
+
+
+def supports(task: SectionTask) -> bool:
+    """Sections guided drafting knows how to split; others use the whole-section prompt."""
+    return task.work_area is not None or task.id in {
+        "opening",
+        "problems",
+        "plan_targets",
+        "plan_priorities",
+        "closing",
+    }
+
+
+@dataclass
+class GuidedDraft:
+    template: str
+    parts: dict[str, PartResult]
+
+    @property
+    def fell_back(self) -> list[str]:
+        """Required parts written by code (optional elaborations left out do not count)."""
+        return [n for n, r in self.parts.items() if not r.from_model and not n.startswith("elab")]
+
+    @property
+    def attempts(self) -> int:
+        return max((r.attempts for r in self.parts.values()), default=1)
+
+    @property
+    def history(self) -> list[str]:
+        return [h for r in self.parts.values() for h in r.problems]
+
+
+def _enumerated_with_elaborations(items: list[Slot], elaborations: dict[str, PartResult]) -> str:
+    pieces = []
+    for item in items:
+        extra = elaborations.get(item.id)
+        text = item.ref
+        if extra is not None and extra.from_model:
+            text += "，" + extra.text.rstrip("。；")
+        pieces.append(text)
+    return enumerate_items(pieces)
+
+
+def draft_guided(
+    task: SectionTask,
+    ctx: DraftContext,
+    instruction: str | None,
+    on_retry: Callable[[int, LLMFailure, float], None],
+) -> GuidedDraft:
+    """Run the section's parts in order and assemble the slot template."""
+    results: dict[str, PartResult] = {}
+
+    def run(part: Part) -> PartResult:
+        results[part.name] = run_part(part, ctx, on_retry)
+        return results[part.name]
+
+    if task.work_area is not None:
+        measures = run(measures_part(task, ctx, instruction)).text
+        return GuidedDraft(insert_results(measures, results_sentence(task.slots)), results)
+    if task.id == "opening":
+        lead = run(opening_part(task, ctx, instruction)).text
+        lead = re.sub(r"^(\{YEAR\}年|今年|本年度|全年)[，,]?", "", lead)
+        return GuidedDraft("{YEAR}年，" + lead + results_sentence(task.slots), results)
+    if task.id in ("problems", "plan_priorities"):
+        role = "problem" if task.id == "problems" else "priority"
+        items = [s for s in task.slots if s.role == role]
+        if role == "problem":
+            kind = PROBLEM_ELABORATION
+            lead = "在肯定成绩的同时，我们也清醒地看到，工作中还存在一些问题和不足："
+        else:
+            kind = PRIORITY_ELABORATION
+            lead = "围绕上述目标，重点抓好以下工作："
+        for item in items:
+            run(elaborate_part(item, kind, ctx, instruction))
+        if not items:
+            return GuidedDraft(fallback_template(task, ctx.figures.bureau), results)
+        elaborations = {n.split(":", 1)[1]: r for n, r in results.items()}
+        return GuidedDraft(lead + _enumerated_with_elaborations(items, elaborations), results)
+    if task.id == "plan_targets":
+        targets = [s for s in task.slots if s.role == "plan_target"]
+        if not targets:
+            return GuidedDraft(fallback_template(task, ctx.figures.bureau), results)
+        lead = run(targets_lead_part(ctx, instruction)).text.rstrip("。；，")
+        if not lead.endswith(("：", ":")):
+            lead += "，主要预期目标是："
+        listed = [f"{t.label.split(' ', 1)[-1].split('（')[0]}{t.ref}" for t in targets]
+        return GuidedDraft("{NEXT_YEAR}年，" + lead + "；".join(listed) + "。", results)
+    if task.id == "closing":
+        return GuidedDraft(run(closing_part(ctx, instruction)).text, results)
+    raise ValueError(f"guided drafting does not handle section {task.id}")
+
+
+def resolve_mode(setting: str, model: str) -> Literal["slots", "guided"]:
+    """'auto' means guided for the bundled small model (however it is reached), slots otherwise."""
+    if setting == "guided" or (setting == "auto" and model == LOCAL_MODEL_NAME):
+        return "guided"
+    return "slots"
