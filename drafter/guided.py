@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter.compose import enumerate_items, fallback_template, indicator_clause
+from drafter.errors import ConfigError
 from drafter.figures import Slot
 from drafter.llm import LOCAL_MODEL_NAME, LLMFailure, invoke_with_retries
 from drafter.outline import SectionTask
@@ -41,6 +43,45 @@ ECHO_PREFIX_RE = re.compile(r"^(输出|具体措施|补充|原因分析|问题|�
 DraftMode = Literal["auto", "slots", "guided"]
 
 
+class MeasuresExample(BaseModel):
+    """A one-shot example of the measures prompt (another bureau's topic, invented facts)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    topic: str = Field(min_length=2)
+    facts: tuple[str, ...] = Field(min_length=1)
+    output: str = Field(min_length=10)
+
+    @property
+    def frame(self) -> str:
+        """The generic sentences around the 一是/二是 items: the lead and the closing."""
+        return "。".join(
+            s for s in re.split(r"[。！？]", self.output) if s and not ORDINAL_RE.search(s)
+        )
+
+
+def load_measures_examples(path: Path) -> tuple[MeasuresExample, ...]:
+    """The example pool, with a Chinese message naming the file and entry when it is broken."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"无法读取示例文件 {path}：{exc}") from None
+    if not isinstance(data, list) or not data:
+        raise ConfigError(f"示例文件 {path} 应为非空列表（每项含 topic、facts、output）。")
+    examples = []
+    for index, item in enumerate(data):
+        try:
+            examples.append(MeasuresExample.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in (index, *err["loc"]))
+            raise ConfigError(
+                f"示例文件 {path} 的 {where} 有误：{err['msg']}",
+                hint="每项需要 topic（主题）、facts（至少一条事实）和 output（示例正文）。",
+            ) from None
+    return tuple(examples)
+
+
 class GuidedPrompts(BaseModel):
     """The prompts of guided drafting, loaded and checked like every other prompt."""
 
@@ -53,11 +94,15 @@ class GuidedPrompts(BaseModel):
     targets_lead: PromptTemplate
     closing: PromptTemplate
     retry: PromptTemplate
+    measures_examples: tuple[MeasuresExample, ...]
 
     @classmethod
     def load(cls, directory: Path = GUIDED_DIR) -> GuidedPrompts:
         names = ("system", "measures", "opening", "elaborate", "targets_lead", "closing", "retry")
-        return cls(**{n: load_prompt(n, directory) for n in names})
+        return cls(
+            **{n: load_prompt(n, directory) for n in names},
+            measures_examples=load_measures_examples(directory / "measures_examples.yaml"),
+        )
 
 
 @dataclass
@@ -70,6 +115,23 @@ class Part:
     fallback: str  # slot template composed by code, used when the model keeps failing
     optional: bool = False  # an elaboration that may simply be left out
     clean: Callable[[str], str] = field(default=lambda raw: tidy(raw))
+    # Other renderings (another one-shot example) used in turn when the model is re-asked:
+    # measured, a fresh example breaks the small model's habit of copying the last one.
+    alternatives: tuple[str, ...] = ()
+    topic: str = ""  # the part's own topic: naming it in a borrowed frame is not copying
+    # Per prompt (first, then alternatives): the example's generic lead and closing
+    # sentences, which may be borrowed; its facts and topic may not.
+    frames: tuple[str, ...] = ()
+
+    def _index(self, attempt: int) -> int:
+        return (attempt - 1) % (1 + len(self.alternatives))
+
+    def prompt_for(self, attempt: int) -> str:
+        return (self.prompt, *self.alternatives)[self._index(attempt)]
+
+    def frame_for(self, attempt: int) -> str:
+        index = self._index(attempt)
+        return self.frames[index] if index < len(self.frames) else ""
 
 
 @dataclass
@@ -147,21 +209,52 @@ def example_block(prompt: str) -> str:
     return prompt[start:end] if 0 <= start < end else ""
 
 
-def copied_from(text: str, source: str, task_text: str) -> list[str]:
-    """Clauses of `text` taken from `source` (the example), unless the task itself has them."""
+def names_topic(clause: str, topic: str) -> bool:
+    """Whether a clause names the topic (most of its character pairs appear in it)."""
+    wanted = bigrams(topic)
+    return bool(wanted) and len(wanted & bigrams(clause)) >= max(1, (len(wanted) + 1) // 2)
+
+
+def clauses_of(text: str) -> list[str]:
+    return [c for c in re.split(r"[。；，,;：\n]+", text) if len(bigrams(c)) >= 6]
+
+
+def copied_from(
+    text: str, source: str, task_text: str, frame: str = "", topic: str = ""
+) -> list[str]:
+    """Clauses of `text` taken from `source` (the example), unless the task itself has them.
+
+    `frame` is the part of the example that is generic officialese (a lead such as
+    "我局聚焦产业发展需求" or a closing such as "…氛围日益浓厚"): borrowing it is what the
+    example is for. Copying the example's facts, item labels or anything naming its topic
+    is not (the example's topic is the one its 【示例】 heading names). A frame clause
+    naming the example's topic may be borrowed with the part's own `topic` put in instead.
+    """
     if not source:
         return []
-    clauses = [c for c in re.split(r"[。；，,;：\n]+", text) if len(bigrams(c)) >= 6]
-    return [c for c in clauses if contained(c, source) > 0.7 and contained(c, task_text) <= 0.7]
+    example_topic = next(iter(re.findall(r"“([^”]+)”部分", source)), "")
+    content, borrowed = source, []
+    for clause in clauses_of(frame):
+        if not names_topic(clause, example_topic):
+            content = content.replace(clause, "")
+        elif topic and example_topic and example_topic in clause:
+            borrowed.append(clause.replace(example_topic, topic))
+    return [
+        clause
+        for clause in clauses_of(text)
+        if contained(clause, content) > 0.7
+        and contained(clause, task_text) <= 0.7
+        and not any(contained(clause, b) > 0.7 for b in borrowed)
+    ]
 
 
-def leak_problems(text: str, prompt: str) -> list[str]:
+def leak_problems(text: str, prompt: str, frame: str = "", topic: str = "") -> list[str]:
     """Prompt furniture or example text in the output: the small model copies what it sees."""
     problems = []
     if re.search(r"[【】]|<<<|>>>", text):
         problems.append("输出中不要出现【】等标记，也不要输出示例或任务说明，只输出正文。")
     example = example_block(prompt)
-    copied = copied_from(text, example, prompt.replace(example, ""))
+    copied = copied_from(text, example, prompt.replace(example, ""), frame, topic)
     if copied:
         problems.append(f"照抄了示例中的内容（“{copied[0]}”），示例只学格式，内容要写本单位的。")
     return problems
@@ -203,12 +296,19 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
         expected_slots |= {s.id for s in subs}
         if not subs:
             plain_facts.append(fact.text)
-    prompt = ctx.guided_prompts().measures.render(
-        bureau=ctx.figures.bureau,
-        topic=topic,
-        facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
-        instruction=_instruction_line(instruction),
-    )
+    examples = examples_for(task, ctx.guided_prompts().measures_examples)
+    prompts = [
+        ctx.guided_prompts().measures.render(
+            bureau=ctx.figures.bureau,
+            topic=topic,
+            facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
+            instruction=_instruction_line(instruction),
+            example_topic=example.topic,
+            example_facts="\n".join(f"- {f}" for f in example.facts),
+            example_output=example.output,
+        )
+        for example in examples
+    ]
 
     def check(text: str) -> list[str]:
         fact_chars = sum(len(f.text) for f in facts)
@@ -233,7 +333,26 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
     fallback = f"围绕{topic}，我们认真谋划、扎实推进。" + (
         "主要做法：" + enumerate_items([f.ref for f in facts]) if facts else ""
     )
-    return Part("measures", prompt, check, fallback)
+    return Part(
+        "measures",
+        prompts[0],
+        check,
+        fallback,
+        alternatives=tuple(prompts[1:]),
+        topic=topic,
+        frames=tuple(e.frame for e in examples),
+    )
+
+
+def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[MeasuresExample]:
+    """The example pool in the order a section uses it: neighbours start on different ones.
+
+    Examples on this section's own topic are left out (their facts would look like the
+    section's, and copying them could not be told apart from writing the task).
+    """
+    usable = [e for e in pool if not names_topic(task.heading, e.topic)] or list(pool)
+    start = task.order % len(usable)
+    return usable[start:] + usable[:start]
 
 
 def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
@@ -373,24 +492,26 @@ def run_part(
     part: Part, ctx: DraftContext, on_retry: Callable[[int, LLMFailure, float], None]
 ) -> PartResult:
     """Ask, check, send the problems back (bounded), then fall back to code's text."""
-    system = ctx.guided_prompts().system.render(bureau=ctx.figures.bureau)
-    messages: list[BaseMessage] = [SystemMessage(content=system), HumanMessage(content=part.prompt)]
+    system = SystemMessage(content=ctx.guided_prompts().system.render(bureau=ctx.figures.bureau))
     history: list[str] = []
+    note = ""
     for attempt in range(1, ctx.max_reprompts + 2):
+        # A fresh question with the errors attached, not a longer conversation: measured,
+        # the 1.5B model repeats its own bad answer when it is shown it again.
+        prompt = part.prompt_for(attempt)
+        messages: list[BaseMessage] = [system, HumanMessage(content=prompt + note)]
         raw = invoke_with_retries(
             ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=on_retry
         )
         text = part.clean(raw)
-        problems = [*leak_problems(text, part.prompt), *part.check(text)]
+        frame = part.frame_for(attempt)
+        problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
         if not problems:
             return PartResult(text, True, attempt, history)
         history.extend(f"{part.name} 第{attempt}稿：{p}" for p in problems)
-        # A fresh question with the errors attached, not a longer conversation: measured,
-        # the 1.5B model repeats its own bad answer when it is shown it again.
-        note = ctx.guided_prompts().retry.render(
+        note = "\n\n" + ctx.guided_prompts().retry.render(
             errors="\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
         )
-        messages = [messages[0], HumanMessage(content=part.prompt + "\n\n" + note)]
     return PartResult(part.fallback, False, ctx.max_reprompts + 1, history)
 
 

@@ -12,13 +12,16 @@ from conftest import EXAMPLES
 
 from drafter.chain import DraftContext, SectionRequest, draft_section
 from drafter.drafting import open_or_create_session, plan_draft, run_draft
+from drafter.errors import ConfigError
 from drafter.figures import build_slot_table
 from drafter.guided import (
     GuidedPrompts,
+    examples_for,
     extract_addition,
     insert_results,
     leaders_of,
     leak_problems,
+    load_measures_examples,
     resolve_mode,
     supports,
     tidy,
@@ -173,6 +176,74 @@ def test_copying_the_prompt_example_is_refused(plan: Any) -> None:
     version = draft_section(SectionRequest(task(plan, "area_projects")), ctx)
     assert version.origin == "fallback"
     assert any("照抄了示例" in v for v in version.verification.violations)
+
+
+def shown_example(prompt: str) -> tuple[str, str]:
+    """The topic and output of the one-shot example a measures prompt shows."""
+    block = prompt.split("【示例】", 1)[1].split("【任务】", 1)[0]
+    topic = re.search(r"“([^”]+)”部分", block).group(1)  # type: ignore[union-attr]
+    return topic, block.split("输出：\n", 1)[1].strip()
+
+
+def test_copying_the_facts_of_whichever_example_is_shown_is_refused(plan: Any) -> None:
+    def copies_shown_example(messages: list[dict[str, Any]]) -> str:
+        return shown_example(last_user(messages))[1]
+
+    ctx = context(plan, copies_shown_example)
+    version = draft_section(SectionRequest(task(plan, "area_projects")), ctx)
+    assert version.origin == "fallback"
+    copies = [v for v in version.verification.violations if "照抄了示例" in v]
+    assert len(copies) == ctx.max_reprompts + 1  # every attempt, whatever the example
+
+
+def test_borrowing_the_example_frame_for_the_own_topic_is_accepted(plan: Any) -> None:
+    """The lead and closing of the example are generic officialese: that is their purpose."""
+
+    def borrows_frame(messages: list[dict[str, Any]]) -> str:
+        prompt = last_user(messages)
+        topic, output = shown_example(prompt)
+        sentences = [s for s in output.split("。") if s]
+        lead, closing = sentences[0], sentences[-1]
+        own = task_block(prompt).split("”", 1)[0].lstrip("“")
+        facts = re.findall(r"^- (.+)$", task_block(prompt), flags=re.M)
+        items = "；".join(f"{'一二三四'[i]}是狠抓落实，{f}" for i, f in enumerate(facts))
+        return f"{lead.replace(topic, own)}。{items}。{closing.replace(topic, own)}。"
+
+    ctx = context(plan, borrows_frame)
+    for section in ("area_entities", "area_projects", "area_platforms", "area_ip"):
+        version = draft_section(SectionRequest(task(plan, section)), ctx)
+        assert version.origin == "model", version.verification.violations
+
+
+def test_each_reask_shows_another_example_and_neighbours_start_apart(plan: Any) -> None:
+    shown: list[str] = []
+
+    def always_invents(messages: list[dict[str, Any]]) -> str:
+        shown.append(shown_example(last_user(messages))[0])
+        return "我局新增企业15家。"
+
+    ctx = context(plan, always_invents)
+    draft_section(SectionRequest(task(plan, "area_ip")), ctx)
+    assert len(set(shown)) == len(shown) == ctx.max_reprompts + 1
+    pool = GuidedPrompts.load().measures_examples
+    firsts = {
+        examples_for(task(plan, s), pool)[0].topic for s in ("area_entities", "area_projects")
+    }
+    assert len(firsts) == 2
+
+
+def test_an_example_on_the_sections_own_topic_is_not_shown(plan: Any) -> None:
+    pool = GuidedPrompts.load().measures_examples
+    finance = task(plan, "area_ip")
+    finance = SectionTask(**{**finance.__dict__, "heading": "（八）科技金融服务"})
+    assert "科技金融" not in [e.topic for e in examples_for(finance, pool)]
+
+
+def test_a_broken_example_file_names_the_file_and_entry(tmp_path: Path) -> None:
+    path = tmp_path / "measures_examples.yaml"
+    path.write_text("- topic: 科技金融\n  facts: []\n  output: 太短\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"measures_examples\.yaml 的 0\.facts"):
+        load_measures_examples(path)
 
 
 def test_a_dropped_placeholder_is_reported_by_name(plan: Any) -> None:
