@@ -15,7 +15,7 @@ echo
 echo "=== drafter search \"科技特派员\" --k 3"
 "$drafter" search "科技特派员" --k 3
 echo
-echo "=== drafter draft examples/figures-2025.yaml --out $out（内置本地模型，离线起草，约 5 分钟）"
+echo "=== drafter draft examples/figures-2025.yaml --out $out（内置本地模型，离线起草，约 2–4 分钟）"
 "$drafter" draft examples/figures-2025.yaml --out "$out"
 echo
 echo "=== drafter check $out/draft.md --figures examples/figures-2025.yaml"

@@ -16,6 +16,7 @@ fi
 stamp=.venv/.drafter-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  bash scripts/system-deps.sh --build
   echo "安装依赖（首次需编译 llama-cpp-python，双核机器约 10 分钟；之后约 1 分钟）…" >&2
   export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
