@@ -7,18 +7,15 @@ the 2024 summary's 工作打算 (the yaml's own comment: 9 of 11 targets met).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, drafter_cli
 
 from drafter.compare import (
     compare,
@@ -56,23 +53,6 @@ def named_slots_drafter(body: Mapping[str, Any]) -> str:
     if not clauses:
         return "我们将继续围绕中心、服务大局，推动科技工作再上新台阶。"
     return "；".join(clauses) + "。"
-
-
-def drafter_cli(
-    *args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +203,9 @@ def test_a_sentence_embedded_in_a_longer_one_is_flagged() -> None:
     assert any(r.kind == "partial" and r.last_text == sentence for r in reused)
 
 
-def test_a_fresh_draft_reuses_verbatim_only_what_the_figures_file_carried_over(draft_2025: Path) -> None:
+def test_a_fresh_draft_reuses_verbatim_only_what_the_figures_file_carried_over(
+    draft_2025: Path,
+) -> None:
     this = document_from_session(draft_2025)
     result = compare(this, document_from_file(LAST))
     verbatim = [r for r in result.reused if r.kind == "verbatim"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, drafter_cli
 
 from drafter.chain import DraftContext, SectionRequest, draft_all, draft_section, mask_numbers
 from drafter.drafting import open_or_create_session, plan_draft, run_draft
@@ -24,23 +23,6 @@ from drafter.session import Session
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang, status
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
-
-
-def drafter_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 @pytest.fixture(scope="module")

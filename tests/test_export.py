@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, drafter_cli
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -425,21 +423,6 @@ def test_session_document_text_matches_draft_md_for_any_section_mix() -> None:
 
 
 # ------------------------------------------------------------------ CLI and draft wiring
-
-
-def drafter_cli(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ.copy(),
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_export_command_writes_the_clean_and_the_review_copy(session: Session) -> None:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, drafter_cli
 
 from drafter.drafting import open_or_create_session, plan_draft, run_draft
 from drafter.session import Session, lock_session_dir
@@ -27,13 +27,7 @@ def drafter_cmd(*args: str) -> list[str]:
 
 
 def run_cli(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        drafter_cmd(*args), cwd=cwd, capture_output=True, text=True, timeout=120, env=CLI_ENV
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+    return drafter_cli(*args, cwd=cwd, env=CLI_ENV, check=check, timeout=120)
 
 
 def flat(text: str) -> str:
