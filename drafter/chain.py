@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,9 +22,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from drafter.compose import fallback_template
+from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.guided import GuidedPrompts, draft_guided, supports
-from drafter.llm import LLMFailure, invoke_with_retries
+from drafter.llm import LLMError, LLMFailure, complete_with_retries
 from drafter.models import SearchHit
 from drafter.outline import SectionTask
 from drafter.prompts import PromptSet
@@ -32,6 +34,9 @@ from drafter.verify import check_text, find_numbers, find_violations, is_structu
 
 Retriever = Callable[[str, str, int], list[SearchHit]]
 RetryNotice = Callable[[SectionTask, int, LLMFailure, float], None]
+
+#: Sent back when an answer stopped at the token limit (finish_reason "length").
+TRUNCATED_PROBLEM = "上一稿写到长度上限被截断，没有写完。请写得更简短，保证段落完整。"
 
 SLOT_RE = re.compile(r"[{｛]\s*([A-Za-z_]+\d*(?:\.\d+|\.[a-z]+)?)\s*[}｝]")
 
@@ -113,6 +118,23 @@ def template_problems(template: str, task: SectionTask, table: SlotTable) -> lis
     return problems
 
 
+_ECHO_CHARS = 12  # shorter runs of the prompt's wording occur in ordinary officialese
+
+
+def prompt_echo(template: str, prompts: PromptSet) -> str | None:
+    """A run of the prompts' fixed wording found in a draft (a model printing its
+    instructions, say because a corpus passage told it to), else None."""
+    compact = re.sub(r"\s+", "", template)
+    for prompt in (prompts.system, prompts.section, prompts.retry):
+        for piece in re.split(r"\$\{?\w+\}?", prompt.body):  # not the variables' values
+            for line in piece.splitlines():
+                line = re.sub(r"\s+", "", SLOT_RE.sub("", line))
+                for i in range(len(line) - _ECHO_CHARS + 1):
+                    if line[i : i + _ECHO_CHARS] in compact:
+                        return line[i : i + _ECHO_CHARS]
+    return None
+
+
 def mask_numbers(text: str) -> str:
     """Hide every quantity in an exemplar ("15家" → "X家") so the model cannot copy it."""
     out: list[str] = []
@@ -128,8 +150,19 @@ def mask_numbers(text: str) -> str:
     return "".join(out)
 
 
+# Corpus text is quoted between <<<范文开始>>> and <<<范文结束>>>: runs of angle brackets
+# (ASCII or full-width) could end that block early, and {F1}-like text would pass for a slot.
+_FENCE_LIKE_RE = re.compile(r"[<＜﹤‹〈《]{2,}|[>＞﹥›〉》]{2,}")
+_SLOT_LIKE_RE = re.compile(r"[{｛][^{}｛｝\n]{0,40}[}｝]")
+
+
+def as_exemplar(text: str) -> str:
+    """Corpus text as data: numbers masked, fence markers and slot syntax neutralised."""
+    return _SLOT_LIKE_RE.sub("X", _FENCE_LIKE_RE.sub("", mask_numbers(text)))
+
+
 def exemplars_for(task: SectionTask, ctx: DraftContext) -> list[Exemplar]:
-    """Same-kind passages from the store, numbers masked so the model cannot copy them."""
+    """Same-kind passages from the store, made safe to quote (see as_exemplar)."""
     if ctx.retriever is None or not task.query:
         return []
     hits = ctx.retriever(task.query, str(task.kind), ctx.exemplar_k)
@@ -142,7 +175,7 @@ def exemplars_for(task: SectionTask, ctx: DraftContext) -> list[Exemplar]:
             kind=h.chunk.kind,
             year=h.chunk.year,
             score=h.score,
-            text=mask_numbers(h.chunk.text),
+            text=as_exemplar(h.chunk.text),
         )
         for h in hits
     ]
@@ -156,7 +189,10 @@ def build_messages(
     task: SectionTask, ctx: DraftContext, exemplars: list[Exemplar], instruction: str | None
 ) -> list[BaseMessage]:
     exemplar_text = (
-        "\n\n".join(f"【范文{i}】{e.heading_path}\n{e.text}" for i, e in enumerate(exemplars, 1))
+        "\n\n".join(
+            f"【范文{i}】{as_exemplar(e.heading_path)}\n{as_exemplar(e.text)}"
+            for i, e in enumerate(exemplars, 1)
+        )
         or "（暂无范文）"
     )
     extra = f"【本次修改要求】{instruction}\n" if instruction else ""
@@ -230,11 +266,17 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
         return _guided_version(task, ctx, request.instruction, notice, make_version)
 
     for attempt in range(1, ctx.max_reprompts + 2):
-        raw = invoke_with_retries(
+        answer = complete_with_retries(
             ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=notice
         )
+        raw = answer.text
         template = strip_heading(normalise_template(raw), task.heading)
         problems = template_problems(template, task, ctx.table)
+        echoed = prompt_echo(template, ctx.prompts)
+        if echoed:
+            problems.append(f"输出了提示词中的说明文字（“{echoed}……”），只输出本节正文。")
+        if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
+            problems.insert(0, TRUNCATED_PROBLEM)
         if not problems:
             try:
                 text, flags = _render_checked(template, ctx)
@@ -320,6 +362,10 @@ def section_chain(ctx: DraftContext) -> RunnableLambda[SectionRequest, Version]:
     return RunnableLambda(lambda req: draft_section(req, ctx), name="draft_section")
 
 
+class SectionSkipped(DrafterError):
+    """A section not started because an earlier one found the model endpoint unusable."""
+
+
 def draft_all(
     requests: list[SectionRequest],
     ctx: DraftContext,
@@ -327,10 +373,23 @@ def draft_all(
     concurrency: int,
     on_done: Callable[[SectionRequest, Version], None] | None = None,
 ) -> list[Version | Exception]:
-    """Draft sections concurrently; each finished section is reported at once (and saved)."""
+    """Draft sections concurrently; each finished section is reported at once (and saved).
+
+    After a failure that every other call would share (bad key, missing model, server
+    gone; see LLMFailure.endpoint_wide) no further section is started: the rest come back
+    as SectionSkipped at once instead of each retrying against a dead endpoint.
+    """
+    halted = threading.Event()
 
     def run_one(req: SectionRequest) -> Version:
-        version = draft_section(req, ctx)
+        if halted.is_set():
+            raise SectionSkipped(f"章节 {req.task.id} 未起草：模型服务不可用，已停止起草其余章节。")
+        try:
+            version = draft_section(req, ctx)
+        except LLMError as exc:
+            if exc.failure.endpoint_wide:
+                halted.set()
+            raise
         if on_done:
             on_done(req, version)
         return version

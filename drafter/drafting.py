@@ -112,6 +112,31 @@ def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str) -> Sess
     return Session.create(out, meta, [_pending(t) for t in plan.tasks])
 
 
+def unfinished_sections(out: Path, plan: DraftPlan) -> list[str] | None:
+    """The sections an interrupted run left undrafted, or None to draft every section.
+
+    A run stopped by a fault (model server gone, endpoint refusing, disk full, Ctrl-C)
+    has saved each finished section at once. Rerunning the same command on the same
+    figures then drafts only the rest, so no finished work is paid for twice. None when
+    there is no session yet, nothing or everything was drafted, or the figures or the
+    outline changed (then every section is redrafted; people's versions are kept).
+    """
+    if not (out / "session.json").exists() and not (out / "session.json.bak").exists():
+        return None
+    session = Session.open(out)
+    if (
+        session.meta.figures_sha256 != file_sha256(plan.figures_path)
+        or session.meta.outline != plan.outline_name
+    ):
+        return None
+    states = {s.id: s for s in session.sections()}
+    todo = [t.id for t in plan.tasks if not t.container]
+    left = [i for i in todo if i not in states or states[i].current_version is None]
+    if not left or len(left) == len(todo):
+        return None
+    return left
+
+
 def _pending(task: SectionTask) -> SectionState:
     return SectionState(
         id=task.id, heading=task.heading, level=task.level, kind=str(task.kind), order=task.order

@@ -212,7 +212,7 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):  # type: ignore[m
             ) from exc
         except openai.APIConnectionError as exc:
             raise EmbeddingError(
-                f"无法连接{where}：{exc}",
+                f"无法连接{where}（连接被拒绝或中途断开）。",
                 hint="确认嵌入服务已启动且 embedding_base_url 正确（通常以 /v1 结尾）。",
             ) from exc
         except openai.AuthenticationError as exc:
@@ -232,6 +232,11 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):  # type: ignore[m
             ) from exc
         except openai.OpenAIError as exc:
             raise EmbeddingError(f"{where}调用失败：{exc}") from exc
+        except ValueError as exc:  # a 200 answer whose body is not JSON (the client raises raw)
+            raise EmbeddingError(
+                f"{where}返回了无法解析的响应（不是有效的 JSON）。",
+                hint="确认 embedding_base_url 指向 OpenAI 兼容的 embeddings 接口（通常以 /v1 结尾）。",
+            ) from exc
         data = sorted(response.data, key=lambda item: item.index)
         if len(data) != len(batch):
             raise EmbeddingError(

@@ -153,9 +153,11 @@ missed their target) and ``plan`` (targets and priorities); the year slots are i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import io
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -296,7 +298,12 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return f"“{'是' if value else '否'}”（YAML 把 yes/no/true/false/on/off 读作是/否）"
     if isinstance(value, int | Decimal):
-        return format_number(value)
+        written = _number_text(value)
+        if written is None:  # 1E+999999999 written out would take gigabytes
+            written = (
+                f"{value:.6E}" if isinstance(value, Decimal) and value.is_finite() else str(value)
+            )
+        return written if len(written) <= 40 else f"{written[:40]}…"
     if isinstance(value, str):
         return f"“{value}”" if len(value) <= 40 else f"“{value[:40]}…”"
     if isinstance(value, Mapping):
@@ -311,25 +318,58 @@ def _parse_number(raw: Any) -> Number:
     if isinstance(raw, bool):
         raise _Problem(f"应为数字，实际是{_show(raw)}", "只填阿拉伯数字，例如 value: 15")
     if isinstance(raw, int):
-        return raw
+        return _bounded(raw)
     if isinstance(raw, Decimal):
         if not raw.is_finite():
             raise _Problem(f"应为有限的数字，实际是{raw}", "只填阿拉伯数字，例如 value: 15")
-        return raw
+        return _bounded(raw)
     if isinstance(raw, float):
         return _parse_number(Decimal(repr(raw)))
     if isinstance(raw, str):
         text = raw.strip()
         if _INT_RE.fullmatch(text):
-            return int(text)
+            return int(_bounded(Decimal(text)))  # int(text) refuses over 4300 digits
         if _DEC_RE.fullmatch(text):
-            return Decimal(text)
+            return _bounded(Decimal(text))
         if _THOUSANDS_RE.fullmatch(text):
             return _parse_number(text.replace(",", ""))
-        raise _Problem(f"不是数字：“{text}”", _number_fix(text))
+        raise _Problem(f"不是数字：{_show(text)}", _number_fix(text))
     if raw is None:
         raise _Problem("是空的", "填写阿拉伯数字，例如 value: 15")
     raise _Problem(f"应为数字，实际是{_show(raw)}", "只填阿拉伯数字，例如 value: 15")
+
+
+# No figure of a bureau reaches 10^15 (a trillion yuan written in 元 is 10^12), and none
+# needs more than 8 decimals; beyond these, writing the number out is itself the hazard.
+_MAX_PLACES = 8
+
+
+def _number_text(value: int | Decimal) -> str | None:
+    """``format_number(value)`` when it is of a sane size, else None."""
+    if isinstance(value, Decimal) and (
+        not value.is_finite() or abs(value.adjusted()) > 40 or value.as_tuple().exponent < -40  # type: ignore[operator]
+    ):
+        return None
+    if isinstance(value, int) and value.bit_length() > 140:  # about 42 digits
+        return None
+    return format_number(value)
+
+
+def _bounded(number: Number) -> Number:
+    """The number, unless it is absurdly large or has absurdly many decimals."""
+    # Decimal.adjusted(): abs() of 1E+999999999 would itself overflow
+    too_big = number.adjusted() >= 15 if isinstance(number, Decimal) else abs(number) >= 10**15
+    if too_big:
+        raise _Problem(
+            f"数值过大：{_show(number)}",
+            "检查是否多写了数字或填错了列；金额可改用万元、亿元等较大的单位",
+        )
+    if isinstance(number, Decimal) and number.as_tuple().exponent < -_MAX_PLACES:  # type: ignore[operator]
+        raise _Problem(
+            f"小数位数过多：{_show(number)}",
+            f"最多保留{_MAX_PLACES}位小数（通常1到2位），按公布的数字填写",
+        )
+    return number
 
 
 _UNIT_FIELD = "unit 字段（表格中是“单位”列）"
@@ -337,6 +377,8 @@ _UNIT_FIELD = "unit 字段（表格中是“单位”列）"
 
 def _number_fix(text: str) -> str:
     """The fix for a value written as text: split off the unit, convert Chinese numerals."""
+    if len(text) > 40:  # the fixes below quote the text back
+        return f"只填阿拉伯数字（可带小数点），单位写在 {_UNIT_FIELD}"
     arabic = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*([^\d\s]+)", text)
     if arabic:
         number, unit = arabic.groups()
@@ -525,9 +567,10 @@ def change_wording(
         return Wording(f"比{last}{delta.text}", delta.numbers)
     ratio = current / before
     if ratio in _DOUBLINGS:
+        # 翻一番 states the multiple (2倍, as drafter.verify reads it), 增长1倍 the growth
         return Wording(
             f"同比{_DOUBLINGS[ratio]}",
-            ((ratio - 1, "倍"), (_round((ratio - 1) * 100, places), "%")),
+            ((ratio - 1, "倍"), (ratio, "倍"), (_round((ratio - 1) * 100, places), "%")),
         )
     if ratio > 2:
         times = ratio - 1
@@ -585,6 +628,10 @@ def _text(raw: Any) -> str:
         text = raw.strip()
         if not text:
             raise _Problem("是空的", "填写文字内容，或删除这一项")
+        if any(brace in text for brace in "{}｛｝"):  # drafts use them for slots: {F1}
+            raise _Problem(
+                f"文字中不能有花括号：{_show(text)}", "花括号留作槽位标记，请删去或改用（）"
+            )
         return text
     if raw is None:
         raise _Problem("是空的", "填写文字内容，或删除这一项")
@@ -594,7 +641,9 @@ def _text(raw: Any) -> str:
             "句中的英文冒号后跟空格会被 YAML 当作“键: 值”，请改用中文冒号“：”或给整句加引号",
         )
     if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
-        return format_number(raw)
+        written = _number_text(raw)
+        if written is not None:
+            return written
     raise _Problem(f"应为文字，实际是{_show(raw)}", "填写文字内容，必要时给整句加引号")
 
 
@@ -618,9 +667,14 @@ def _unit(raw: Any) -> str:
             f"单位应为文字，实际是{_show(raw)}", "填写计量单位，如 unit: 家、项、万元、%"
         )
     unit = raw.strip().replace("％", "%")
-    if any(ch.isdigit() for ch in unit):
+    # 十 百 千 万 亿 belong to units (万元, 千米, 百分点); the digits never do
+    if any(ch.isdigit() or ch in "零〇一二两三四五六七八九" for ch in unit):
         raise _Problem(
-            f"单位里不能有数字：“{unit}”", "单位只写计量单位，如 家、万元、%；数字写在 value"
+            f"单位里不能有数字：{_show(unit)}", "单位只写计量单位，如 家、万元、%；数字写在 value"
+        )
+    if len(unit) > 10:
+        raise _Problem(
+            f"单位太长：{_show(unit)}", "单位只写计量单位，如 家、万元、%；说明写在 basis（口径）"
         )
     return unit
 
@@ -637,12 +691,14 @@ def _year(raw: Any) -> int:
             found = re.search(r"\d{4}", raw)
             if found:
                 fix = f"只写四位数字：year: {found.group()}"
-            raise _Problem(f"年份应为整数，实际是“{raw}”", fix)
+            raise _Problem(f"年份应为整数，实际是{_show(raw)}", fix)
         return _year(int(raw.strip()))
     if isinstance(raw, Decimal):
-        raise _Problem(f"年份应为整数，实际是{format_number(raw)}", "写成四位数字，如 year: 2025")
+        raise _Problem(f"年份应为整数，实际是{_show(raw)}", "写成四位数字，如 year: 2025")
     if not 2000 <= raw <= 2100:
-        raise _Problem(f"年份不合理：{raw}", "填写总结所属的年份（2000—2100之间），如 year: 2025")
+        raise _Problem(
+            f"年份不合理：{_show(raw)}", "填写总结所属的年份（2000—2100之间），如 year: 2025"
+        )
     return raw
 
 
@@ -743,7 +799,7 @@ def _qualifier(raw: Any) -> str | None:
     if text is None or text in _PREFIX_QUALIFIERS or text in _SUFFIX_QUALIFIERS:
         return text
     raise _Problem(
-        f"未知的限定词：“{text}”",
+        f"未知的限定词：{_show(text)}",
         f"qualifier 可用：{'、'.join(_SUFFIX_QUALIFIERS)}（写在数字后），"
         f"{'、'.join(_PREFIX_QUALIFIERS)}（写在数字前）",
     )
@@ -827,7 +883,7 @@ class _Model(BaseModel):
                     if guess
                     else (f"此处可用的字段：{listed}")
                 )
-                raise _Problem(f"未知字段“{name}”", fix, at=(name,))
+                raise _Problem(f"未知字段{_show(name)}", fix, at=(name,))
         return data
 
 
@@ -858,7 +914,7 @@ class _Quantity(_Model):
             )
         if self.kind is IndicatorKind.RATE and not _is_percent_unit(self.unit):
             raise _Problem(
-                f"rate（比率）类指标的单位应为 %，实际是“{self.unit}”",
+                f"rate（比率）类指标的单位应为 %，实际是{_show(self.unit)}",
                 "把 unit 改为 %，或把 kind 改为 count / amount",
                 at=("unit",),
             )
@@ -935,14 +991,14 @@ class WorkArea(_Model):
     def _check_area(self) -> Self:
         if not self.indicators and not self.facts:
             raise _Problem(
-                f"工作领域“{self.name}”既没有指标也没有工作事实",
+                f"工作领域{_show(self.name)}既没有指标也没有工作事实",
                 "至少写一项 indicators 或 facts，或删除这个工作领域",
             )
         seen: dict[str, int] = {}
         for index, indicator in enumerate(self.indicators):
             if indicator.name in seen:
                 raise _Problem(
-                    f"指标名称重复：“{indicator.name}”"
+                    f"指标名称重复：{_show(indicator.name)}"
                     f"（与 indicators[{seen[indicator.name]}] 相同）",
                     "同一工作领域内每个指标只写一次；口径不同请改名区分，如“专利授权（发明）”",
                     at=("indicators", index, "name"),
@@ -963,7 +1019,7 @@ class Plan(_Model):
         for index, target in enumerate(self.targets):
             if target.name in seen:
                 raise _Problem(
-                    f"目标名称重复：“{target.name}”",
+                    f"目标名称重复：{_show(target.name)}",
                     "每个目标只写一次",
                     at=("targets", index, "name"),
                 )
@@ -1072,6 +1128,16 @@ class _YamlLoader(yaml.SafeLoader):
     """SafeLoader that reads floats as Decimal from their source text."""
 
 
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return loader.construct_yaml_int(node)  # type: ignore[arg-type, no-untyped-call]
+    except ValueError:  # more digits than Python converts: validation names the field
+        return str(node.value)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     text = str(node.value).replace("_", "").strip()
     lowered = text.lower()
@@ -1115,10 +1181,24 @@ _YAML_PROBLEMS: tuple[tuple[str, str, str], ...] = (
     ("found undefined alias", "出现了未定义的“*”引用", "YAML 中 * 开头表示引用；正文请整句加引号"),
     ("while parsing a flow", "方括号或花括号没有闭合", "检查 [ ] 和 { } 是否成对"),
     ("that cannot start any token", "这个字符不能出现在开头", "给整句加引号"),
+    (
+        "could not determine a constructor",
+        "使用了不支持的“!!”标签",
+        "数据文件不能使用 !! 开头的标签：删去它，文字内容请整句加引号",
+    ),
+    (
+        "expected a single document",
+        "文件里有不止一份数据（出现了第二个“---”）",
+        "一个数据文件只写一份数据，删去多余的“---”分隔线及其后的重复内容",
+    ),
+    ("found unhashable key", "“键”不能是列表或键值对", "每一项写成“名称: 值”，名称是文字"),
 )
 
 
 def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode": UTF-16 with BOM
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-16")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -1129,8 +1209,24 @@ def _decode(path: Path, data: bytes) -> str:
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+# A figures file is a few KB (the example: 7 KB); far beyond these it is the wrong file,
+# and parsing it would take minutes.
+_MAX_TEXT_BYTES = 2 * 1024 * 1024
+_MAX_XLSX_BYTES = 20 * 1024 * 1024
+_MAX_XLSX_UNZIPPED = 50 * 1024 * 1024
+_MAX_YAML_NODES = 100_000  # after expanding aliases (*name): stops "billion laughs"
+
+
+def _read_bytes(path: Path, limit: int = _MAX_TEXT_BYTES) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > limit and path.is_file():
+            raise InputError(
+                f"{path}：文件大小 {size / 1024 / 1024:.1f} MB，超过数据文件的上限"
+                f" {limit // 1024 // 1024} MB",
+                hint="数据文件一般只有几十 KB，请确认选对了文件；表格中请删除与指标无关的工作表、图片和大段内容",
+                path=str(path),
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(
@@ -1161,7 +1257,7 @@ def _yaml_locations(node: yaml.Node, loc: Loc, out: dict[Loc, str], path: Path) 
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise InputError(
-                    f"{path} 第{line}行：字段“{key}”重复出现（第一次在第{seen[key]}行）",
+                    f"{path} 第{line}行：字段{_show(key)}重复出现（第一次在第{seen[key]}行）",
                     hint="同一层的每个字段只能写一次；如果是多个项目，请写成列表（每项以“- ”开头）",
                     path=str(path),
                 )
@@ -1173,9 +1269,39 @@ def _yaml_locations(node: yaml.Node, loc: Loc, out: dict[Loc, str], path: Path) 
             _yaml_locations(item, (*loc, index), out, path)
 
 
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes the document has once every alias is expanded (capped just above
+    ``_MAX_YAML_NODES``); a node that contains itself counts as too many."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = _MAX_YAML_NODES + 1  # seen again while inside it: a cycle
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    else:
+        children = []
+    total = 1
+    for child in children:
+        total += _expanded_size(child, sizes)
+        if total > _MAX_YAML_NODES:
+            break
+    sizes[id(node)] = min(total, _MAX_YAML_NODES + 1)
+    return sizes[id(node)]
+
+
 def _load_yaml(path: Path) -> tuple[Any, dict[Loc, str]]:
     text = _decode(path, _read_bytes(path))
-    loader = _YamlLoader(text)
+    try:
+        loader = _YamlLoader(text)
+    except yaml.reader.ReaderError as exc:  # checked up front for the whole text
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(
+            f"{path} 第{line}行：YAML 格式错误：含有不允许出现的控制字符（#x{exc.character:04X}）",
+            hint="删除这个不可见字符（常见于从其他文件复制的内容），或把文件另存为 UTF-8 文本",
+            path=str(path),
+        ) from None
     locations: dict[Loc, str] = {}
     try:
         node = loader.get_single_node()
@@ -1185,8 +1311,20 @@ def _load_yaml(path: Path) -> tuple[Any, dict[Loc, str]]:
                 hint="参照 examples/figures-2025.yaml 填写 bureau、year、sections 等内容",
                 path=str(path),
             )
+        if _expanded_size(node, {}) > _MAX_YAML_NODES:
+            raise InputError(
+                f"{path}：文件中的引用（&名称 / *名称）展开后过大或相互循环",
+                hint="数据文件不需要 YAML 引用：把 * 引用处改为直接填写内容",
+                path=str(path),
+            )
         _yaml_locations(node, (), locations, path)
         data = loader.construct_document(node)
+    except RecursionError:
+        raise InputError(
+            f"{path}：列表或键值对嵌套层数过多，无法读取",
+            hint="检查是否有大量未闭合的 [ 或 {；参照 examples/figures-2025.yaml 的写法",
+            path=str(path),
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else "某处"
@@ -1289,14 +1427,18 @@ def _xlsx_number(value: Any, number_format: str) -> tuple[Any, bool]:
     """A cell value with the decimals Excel shows; percentage cells scaled to percent."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value, False
+    if isinstance(value, float) and not math.isfinite(value):
+        return value, False  # validation names the cell
     percent = "%" in number_format
     # Excel keeps 15 significant digits; 0.1+0.2 stored as 0.30000000000000004 shows as 0.3
     number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
     if percent:
         number *= 100
+    if number.adjusted() >= 15:
+        return number, percent  # too large to round; validation says so
     places_match = _PLACES_RE.search(number_format)
     if places_match:
-        number = _round(number, len(places_match.group(1)))
+        number = _round(number, min(len(places_match.group(1)), _MAX_PLACES))
     elif percent or number_format.strip() in {"0", "#,##0"}:
         number = _round(number, 0)
     if number == number.to_integral_value() and not places_match:
@@ -1307,10 +1449,11 @@ def _xlsx_number(value: Any, number_format: str) -> tuple[Any, bool]:
 def _read_xlsx(path: Path) -> tuple[_Sheet, _Sheet | None]:
     import openpyxl  # local: only needed for tables
 
-    _read_bytes(path)  # the same messages as other formats for missing files
+    content = _read_bytes(path, _MAX_XLSX_BYTES)
+    _check_xlsx_container(path, content)
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
-        formulas = openpyxl.load_workbook(path, data_only=False)
+        book = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(content), data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise InputError(
             f"{path}：无法作为 Excel 工作簿读取（{type(exc).__name__}）",
@@ -1321,8 +1464,11 @@ def _read_xlsx(path: Path) -> tuple[_Sheet, _Sheet | None]:
     data: _Sheet | None = None
     for sheet in book.worksheets:
         title = sheet.title.strip()
+        if title != "基本信息" and data is not None:
+            continue  # only the first data sheet is read
         rows: list[_Row] = []
-        for cells in sheet.iter_rows():
+        max_row, max_col = _used_range(path, formulas[sheet.title], title)
+        for cells in sheet.iter_rows(max_row=max_row, max_col=max_col) if max_row else ():
             row = _Row(number=cells[0].row if cells else len(rows) + 1, cells=[])
             for index, cell in enumerate(cells):
                 value = cell.value
@@ -1353,14 +1499,75 @@ def _read_xlsx(path: Path) -> tuple[_Sheet, _Sheet | None]:
     return data, info
 
 
+def _check_xlsx_container(path: Path, content: bytes) -> None:
+    """Refuse a zip that would unpack to far more than any indicator table (zip bomb)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise InputError(
+            f"{path}：无法作为 Excel 工作簿读取（不是有效的 .xlsx 文件）",
+            hint="确认是 .xlsx 格式（旧的 .xls 请用 Excel/WPS 另存为 .xlsx），且文件没有损坏",
+            path=str(path),
+        ) from None
+    unpacked = sum(member.file_size for member in members)
+    bomb = any(
+        member.file_size > 1024 * 1024 and member.file_size > 100 * max(member.compress_size, 1)
+        for member in members
+    )
+    if unpacked > _MAX_XLSX_UNZIPPED or bomb:
+        raise InputError(
+            f"{path}：工作簿解压后异常庞大（约 {unpacked / 1024 / 1024:.0f} MB）或压缩比异常，"
+            "可能已损坏或是恶意构造的文件，已拒绝读取",
+            hint="指标表只需一张工作表；请把指标复制到新建的工作簿后另存为 .xlsx",
+            path=str(path),
+        )
+
+
+_MAX_TABLE_ROWS = 20_000
+_MAX_TABLE_COLUMNS = 200
+
+
+def _used_range(path: Path, sheet: Any, title: str) -> tuple[int, int]:
+    """The last row and column holding a value or formula. openpyxl's own dimensions
+    also count empty formatted cells (often whole columns, up to row 1048576), and a
+    stray value in XFD1048576 would mean reading 17 billion cells."""
+    from openpyxl.utils import get_column_letter
+
+    filled = [key for key, cell in sheet._cells.items() if cell.value is not None]
+    if not filled:
+        return 0, 0
+    max_row = max(row for row, _ in filled)
+    max_col = max(col for _, col in filled)
+    if max_row > _MAX_TABLE_ROWS or max_col > _MAX_TABLE_COLUMNS:
+        row, col = max(filled, key=lambda key: (key[0] > _MAX_TABLE_ROWS, key[1], key[0]))
+        raise InputError(
+            f"{path} “{title}”工作表 {get_column_letter(col)}{row} 单元格有内容，"
+            f"超出了指标表的合理范围（{_MAX_TABLE_ROWS}行、{_MAX_TABLE_COLUMNS}列以内）",
+            hint="删除表格范围以外的内容（可按 Ctrl+End 找到最后一个单元格），或把指标复制到新建的工作表",
+            path=str(path),
+        )
+    return max_row, max_col
+
+
 def _read_csv(path: Path) -> tuple[_Sheet, _Sheet | None]:
     text = _decode(path, _read_bytes(path))
     head = "\n".join(text.splitlines()[:10])
     delimiter = max(",\t;", key=head.count) if head else ","
-    rows = [
-        _Row(number=i, cells=[c if c.strip() else None for c in cells])
-        for i, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
-    ]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        rows = [
+            _Row(number=i, cells=[c if c.strip() else None for c in cells])
+            for i, cells in enumerate(reader, start=1)
+        ]
+    except csv.Error:  # a cell over the csv module's limit (131072 characters)
+        raise InputError(
+            f"{path} 第{reader.line_num}行：单元格内容过长或引号不成对，无法按 CSV 读取",
+            hint="用 Excel/WPS 打开检查这一行，删去大段内容或多余的引号后另存为 CSV",
+            path=str(path),
+        ) from None
     return _Sheet(label="", rows=rows), None
 
 
@@ -1389,13 +1596,13 @@ def _table_data(
     def take_info(sheet: _Sheet, row: _Row, key: str, value: Any) -> None:
         if key in out and out[key] != value:
             raise fail(
-                f"{place(sheet, row)}：{key} 与前面填写的“{out[key]}”不一致",
+                f"{place(sheet, row)}：{key} 与前面填写的{_show(out[key])}不一致",
                 "基本信息只填写一次（表头上方或“基本信息”工作表二选一）",
             )
         if key == "year" and isinstance(value, str) and re.fullmatch(r"\d{4}\s*年?", value):
             value = int(value.strip().rstrip("年"))
         out[key] = value
-        where[(key,)] = f"{place(sheet, row)}“{str(row.get(0)).strip()}”"
+        where[(key,)] = f"{place(sheet, row)}{_show(str(row.get(0)).strip())}"
 
     if info is not None:
         for row in info.rows:
@@ -1405,7 +1612,7 @@ def _table_data(
             if key is None:
                 names = "、".join(names[0] for names in _INFO_NAMES.values())
                 raise fail(
-                    f"{place(info, row)}：未知项目“{row.get(0)}”",
+                    f"{place(info, row)}：未知项目{_show(row.get(0))}",
                     f"基本信息的第一列只能是：{names}",
                 )
             take_info(info, row, key, row.get(1))
@@ -1445,7 +1652,7 @@ def _table_data(
                 continue
             if key in mapped:
                 raise fail(
-                    f"{place(data, row)}（表头）：“{labels[key]}”和“{raw}”两列都表示"
+                    f"{place(data, row)}（表头）：{_show(labels[key])}和{_show(raw)}两列都表示"
                     f"“{_COLUMN_LABEL[key]}”",
                     "只保留其中一列，或改掉另一列的列名",
                 )
@@ -1512,7 +1719,7 @@ def _table_data(
         if row_type is None:
             kinds = "、".join(names[0] for names in _ROW_TYPES.values())
             raise fail(
-                f"{cell_place(row, 'type')}：未知的类型“{type_cell}”",
+                f"{cell_place(row, 'type')}：未知的类型{_show(type_cell)}",
                 f"类型只能是：{kinds}（空白表示指标）",
             )
         text = _cell_text(row.get(header.get("name")))
@@ -1588,6 +1795,8 @@ _PYDANTIC_TAGS = {"int", "decimal", "str", "none", "list", "dict", "bool"}
 def _dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
+        if isinstance(part, str) and len(part) > 40:  # an unknown key of any length
+            part = part[:40] + "…"
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
 
@@ -1885,16 +2094,32 @@ class SlotTable:
     def allowed_values(self) -> list[tuple[Decimal, str | None]]:
         """Every number a draft may contain, with its unit: values, previous values,
         targets, changes (amount, %, 百分点, 倍), completion rates, fact numbers, years,
-        and digits in names. Deduplicated, in slot order."""
+        and digits in names. Deduplicated, in slot order. A negative amount is also
+        allowed without its sign, as a number checker reads "-60万元"."""
         seen: set[tuple[Decimal, str | None]] = set()
         result: list[tuple[Decimal, str | None]] = []
         candidates = [n for s in self for n in s.numbers] + self._extra
+        candidates += [(-number, unit) for number, unit in candidates if number < 0]
         for number, unit in candidates:
             key = (number, unit)
             if key not in seen:
                 seen.add(key)
                 result.append((number, unit))
         return result
+
+
+def _spelled_numbers(text: str) -> list[NumberWithUnit]:
+    """Every quantity a text of the user's states, however written ("两项", "三成",
+    "3至5家", "1,000"): a draft quoting the text contains them."""
+    from drafter.verify import find_numbers, is_structural  # local: a large module
+
+    found: list[NumberWithUnit] = []
+    for mention in find_numbers(text):
+        if not is_structural(mention, text):
+            found.append((mention.value, mention.unit))
+            if mention.high is not None:
+                found.append((mention.high, mention.unit))
+    return found
 
 
 def _quantity_numbers(value: Number, unit: str | None) -> tuple[NumberWithUnit, ...]:
@@ -1922,6 +2147,7 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
         found = _numbers_in(text)
         numbers = tuple((value, unit) for _, value, unit in found)
         table.add(Slot(slot_id, text, label, role, section, numbers))
+        table._extra.extend(_spelled_numbers(text))
         for j, (written, value, unit) in enumerate(found, start=1):
             table.add(
                 Slot(
@@ -1938,12 +2164,14 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
     for area in figures.sections:
         for _, value, unit in _numbers_in(area.name):
             table._extra.append((value, unit))
+        table._extra.extend(_spelled_numbers(area.name))
         for ind in area.indicators:
             f += 1
             fid = f"F{f}"
             for _, value, unit in _numbers_in(ind.label):
                 table._extra.append((value, None))
                 table._extra.append((value, unit))
+            table._extra.extend(_spelled_numbers(ind.label))
             sid = area.id
             main = format_quantity(ind.value, ind.unit)
             table.add(
@@ -2019,6 +2247,7 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
     for t, target in enumerate(figures.plan.targets, start=1):
         for _, value, unit in _numbers_in(target.name):
             table._extra.append((value, unit))
+        table._extra.extend(_spelled_numbers(target.name))
         table.add(
             Slot(
                 f"T{t}",
@@ -2036,4 +2265,5 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
     for text in (figures.bureau, figures.region or "", figures.title):
         for _, value, unit in _numbers_in(text):
             table._extra.append((value, unit))
+        table._extra.extend(_spelled_numbers(text))
     return table

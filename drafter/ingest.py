@@ -146,13 +146,16 @@ def ingest_paths(
     on_file_start: Callable[[Path], None] | None = None,
     on_file_done: Callable[[FileOutcome], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    report: IngestReport | None = None,
 ) -> IngestReport:
     """Ingest every readable file; a bad file is reported and the batch goes on.
 
     on_file_done is called once per file that was read (not for paths refused while
-    expanding folders), so it can drive a progress bar sized by on_total.
+    expanding folders), so it can drive a progress bar sized by on_total. A store or
+    embedding failure stops the batch (every later file would fail alike); pass
+    ``report`` to know, after such an error, which files were stored before it.
     """
-    report = IngestReport()
+    report = report if report is not None else IngestReport()
     files: list[Path] = []
     for item in iter_input_files(paths):
         if isinstance(item, InputError):

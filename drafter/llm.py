@@ -79,12 +79,14 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "PRESETS",
     "PROVIDERS",
+    "Completion",
     "EmptyResponseError",
     "LLMConfig",
     "LLMError",
     "LLMFailure",
     "Preset",
     "classify_error",
+    "complete_with_retries",
     "describe_endpoint",
     "invoke_with_retries",
     "make_chat_model",
@@ -333,6 +335,21 @@ class LLMFailure:
     retry_after: float | None = None
     hint: str | None = None
     status: int | None = None
+
+    @property
+    def endpoint_wide(self) -> bool:
+        """True when any other call would fail alike (bad key, no such model, server gone).
+
+        A drafting run stops starting new sections after such a failure instead of
+        retrying every remaining section against a dead or refusing endpoint.
+        """
+        return self.kind not in _SECTION_SPECIFIC_KINDS
+
+
+#: Failures that depend on the one prompt or answer: other sections may still succeed.
+_SECTION_SPECIFIC_KINDS: Final = frozenset(
+    {"context_length", "bad_request", "content_filter", "empty", "truncated", "unexpected"}
+)
 
 
 class EmptyResponseError(Exception):
@@ -636,6 +653,18 @@ def retry_delay(
     return min(MAX_BACKOFF, base * (0.8 + 0.4 * rand()))
 
 
+@dataclass(frozen=True)
+class Completion:
+    """A model's text and why it stopped (``"length"``: cut off at the token limit)."""
+
+    text: str
+    finish_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
+
+
 def invoke_with_retries(
     model: BaseChatModel,
     messages: list[BaseMessage],
@@ -653,16 +682,32 @@ def invoke_with_retries(
     retries (``max_retries + 1`` calls) the last failure is raised as :class:`LLMError`.
     KeyboardInterrupt and other non-``Exception`` exceptions pass through untouched.
     """
+    return complete_with_retries(
+        model, messages, max_retries=max_retries, backoff=backoff, on_retry=on_retry, sleep=sleep
+    ).text
+
+
+def complete_with_retries(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    *,
+    max_retries: int,
+    backoff: float,
+    on_retry: Callable[[int, LLMFailure, float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Completion:
+    """:func:`invoke_with_retries`, also telling whether the text was cut off at the limit."""
     name = _model_name(model)
     attempt = 0
     while True:
         try:
             result = model.invoke(messages)
             text = str(result.text)
+            raw_finish = result.response_metadata.get("finish_reason")
+            finish = raw_finish if isinstance(raw_finish, str) else None
             if not text.strip():
-                finish = result.response_metadata.get("finish_reason")
-                raise EmptyResponseError(finish if isinstance(finish, str) else None)
-            return text
+                raise EmptyResponseError(finish)
+            return Completion(text, finish)
         except Exception as exc:
             failure = classify_error(exc, model=name)
             if not failure.retryable or attempt >= max_retries:

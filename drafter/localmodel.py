@@ -949,6 +949,10 @@ class LocalServer:
             time.sleep(delay)
             delay = min(0.5, delay * 1.5)
 
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines this server wrote to its log (for error messages)."""
+        return _log_tail(self.log_path, lines, start=self._log_start)
+
     def stop(self) -> None:
         """Stop the server if this object started it (idempotent); forget a reused one."""
         proc, self.process = self.process, None

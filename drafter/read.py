@@ -58,6 +58,7 @@ _RATIO_CHECK_MIN_BYTES = 1024 * 1024  # small members may legitimately compress 
 _SNIFF_BYTES = 8 * 1024
 _MAX_CONTROL_SHARE = 0.05  # share of control characters above which "text" is binary
 _MIN_PDF_CHARS_PER_PAGE = 10  # fewer non-blank characters per page: no text layer
+_MAX_PDF_PAGES = 2000  # a yearly summary has tens of pages; text extraction is ~1 ms a page
 
 _SUPPORTED_LIST = ".txt、.md、.docx、.pdf"
 
@@ -461,6 +462,9 @@ def _decode_without_bom(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         pass
+    mixed = _decode_by_line(data)
+    if mixed is not None:
+        return mixed, "utf-8+gb18030"
     guessed = _guess_encoding(data)
     if guessed is None:
         raise _refuse(
@@ -469,6 +473,22 @@ def _decode_without_bom(path: Path, data: bytes) -> tuple[str, str]:
             f"按其他常见编码解读也不是中文）。{_SAVE_AS_UTF8}。",
         )
     return guessed
+
+
+def _decode_by_line(data: bytes) -> str | None:
+    """A file pasted together from UTF-8 and GB18030 sources: each line in its own
+    encoding (UTF-8 first: GB18030 text is almost never valid UTF-8)."""
+    lines: list[str] = []
+    for raw in data.split(b"\n"):
+        for codec in ("utf-8", "gb18030"):
+            try:
+                lines.append(raw.decode(codec))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return None
+    return "\n".join(lines)
 
 
 def _guess_encoding(data: bytes) -> tuple[str, str] | None:
@@ -605,7 +625,14 @@ def _check_docx_container(path: Path, data: bytes, max_unzipped_bytes: int) -> N
         and member.file_size > _MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
         for member in members
     )
-    if len(members) > _MAX_ZIP_MEMBERS or declared > max_unzipped_bytes or too_compressed:
+    if len(members) > _MAX_ZIP_MEMBERS:
+        raise _refuse(
+            path,
+            f"{path}：文件内部有 {len(members)} 个部件（上限 {_MAX_ZIP_MEMBERS}），"
+            "不像是正常的 Word 文档，可能已损坏或是恶意构造的文件，已拒绝读取。"
+            "如果这是正常文档，请在 Word/WPS 中另存为 .docx 再导入。",
+        )
+    if declared > max_unzipped_bytes or too_compressed:
         unpacked, limit = _format_mb(declared, max_unzipped_bytes)
         raise _refuse(
             path,
@@ -783,6 +810,12 @@ def _read_pdf(path: Path, data: bytes) -> str:
             reader = PdfReader(BytesIO(data), strict=False)
             if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
                 raise _pdf_password_error(path)
+            if len(reader.pages) > _MAX_PDF_PAGES:  # tiny pages: 20 MB holds 170 000 of them
+                raise _refuse(
+                    path,
+                    f"{path}：PDF 共 {len(reader.pages)} 页，超过 {_MAX_PDF_PAGES} 页，"
+                    "不像是一篇工作总结，读取会很久。请只导出总结所在的页面后再导入。",
+                )
             pages = [page.extract_text() or "" for page in reader.pages]
         except InputError:
             raise

@@ -408,6 +408,9 @@ class CorpusStore:
             self._store_dir.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(self._store_dir), settings=chroma_settings)
         except Exception as exc:
+            known = _disk_problem(self._store_dir, exc, "打开")
+            if known is not None:
+                raise known from exc
             raise StoreError(
                 f"无法打开向量库 {self._store_dir}：{exc}",
                 hint="检查目录权限，或确认它是 drafter（Chroma 1.5）建立的向量库。",
@@ -535,6 +538,10 @@ class CorpusStore:
                 raise self._unreachable(exc) from exc
             from chromadb.errors import ChromaError
 
+            if isinstance(exc, ChromaError | OSError) and self._store_dir is not None:
+                known = _disk_problem(self._store_dir, exc, action)
+                if known is not None:
+                    raise known from exc
             if isinstance(exc, ChromaError | OSError):
                 raise StoreError(
                     f"{self._where()}{action}失败：{exc}",
@@ -1090,6 +1097,42 @@ def _validate_chunks(
 
 def _same_document(a: DocumentInfo, b: DocumentInfo) -> bool:
     return all(getattr(a, f) == getattr(b, f) for f in _DOC_COMPARE_FIELDS)
+
+
+#: How SQLite/Chroma/the OS say the disk is full or refuses writes (codes 13: SQLITE_FULL,
+#: 778: SQLITE_IOERR_WRITE; EFBIG/ENOSPC/EDQUOT as text).
+_DISK_FULL_SIGNS = (
+    "database or disk is full",
+    "(code: 13)",
+    "disk i/o error",
+    "no space left",
+    "file too large",
+    "quota exceeded",
+)
+_READ_ONLY_SIGNS = ("readonly database", "read-only file system", "permission denied")
+
+
+def _disk_problem(store_dir: Path, exc: BaseException, action: str) -> StoreError | None:
+    """A plain message for a full disk or a store directory that cannot be written.
+
+    Chroma reports these as raw database errors; the generic advice for a damaged store
+    (delete it and ingest again) would be harmful here: the data is intact.
+    """
+    text = str(exc).lower()
+    if isinstance(exc, PermissionError) or any(sign in text for sign in _READ_ONLY_SIGNS):
+        return StoreError(
+            f"向量库 {store_dir} {action}失败：该目录或其中的文件不可写（只读或权限不足）。"
+            "Chroma 打开向量库时需要写入，只读取的命令也不例外；库中已有内容不受影响。",
+            hint="给当前用户该目录及其中文件的写权限后重试（如 chmod -R u+w 目录）；"
+            "只读的共享库可先复制到可写的位置，再用 --store 指定。",
+        )
+    if any(sign in text for sign in _DISK_FULL_SIGNS):
+        return StoreError(
+            f"向量库 {store_dir} {action}失败：磁盘已满或无法写入（{exc}）。"
+            "本次未写完的文档没有入库，此前已入库的内容完好。",
+            hint="清理磁盘空间后重新运行同一命令，已入库的文件会自动跳过；不要删除向量库。",
+        )
+    return None
 
 
 def _close_client(client: Any) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,7 +22,7 @@ from drafter.cli.common import (
     print_json,
     store_settings,
 )
-from drafter.errors import InputError
+from drafter.errors import DrafterError, InputError
 from drafter.ingest import FileOutcome, IngestReport, ingest_paths
 from drafter.models import DocMeta, Period, SearchHit, SectionKind
 from drafter.retrieve import search as hybrid_search
@@ -136,22 +137,31 @@ def ingest(
         def on_total(n: int) -> None:
             progress.update(task, total=n)
 
+        current: list[Path] = []  # the file being ingested
+
         def on_start(path: Path) -> None:
+            current[:] = [path]
             progress.update(task, description=path.name)
 
         def on_done(outcome: FileOutcome) -> None:
             progress.advance(task)
 
-        with corpus.writer(on_wait=on_wait):
-            report = ingest_paths(
-                paths,
-                corpus,
-                hints,
-                settings,
-                on_file_start=on_start,
-                on_file_done=on_done,
-                on_total=on_total,
-            )
+        report = IngestReport()
+        try:
+            with corpus.writer(on_wait=on_wait):
+                ingest_paths(
+                    paths,
+                    corpus,
+                    hints,
+                    settings,
+                    on_file_start=on_start,
+                    on_file_done=on_done,
+                    on_total=on_total,
+                    report=report,
+                )
+        except DrafterError:
+            _report_interrupted(report, current)
+            raise
     if as_json:
         print_json(
             {
@@ -168,6 +178,18 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _report_interrupted(report: IngestReport, current: list[Path]) -> None:
+    """After a store or embedding failure: what is safely stored, and how to go on."""
+    if not current:  # failed before the first file: nothing to report
+        return
+    stored = [o for o in report.outcomes if o.status in ("added", "replaced", "unchanged")]
+    err_console.print(
+        f"[yellow]导入 {escape(str(current[0]))} 时出错，导入已停止。此前的 {len(stored)} 个文件已完整入库；"
+        "排除下述故障后重新运行同一命令即可继续（已入库且未改动的文件会自动跳过）。[/]",
+        highlight=False,
+    )
+
+
 def _print_ingest_report(report: IngestReport, corpus: CorpusStore) -> None:
     table = Table(title="导入结果", show_lines=False)
     for col in ("文件", "结果", "分节", "文本块", "说明"):
@@ -178,12 +200,12 @@ def _print_ingest_report(report: IngestReport, corpus: CorpusStore) -> None:
             if o.status == "skipped"
             else ("dim" if o.status in ("unchanged", "duplicate") else "")
         )
-        table.add_row(
-            Path(o.path).name if o.path != "-" else "-",
+        table.add_row(  # escape: names, titles and reasons come from the files
+            escape(Path(o.path).name) if o.path != "-" else "-",
             STATUS_LABELS[o.status],
             str(o.sections or ""),
             str(o.chunks or ""),
-            o.reason or (o.title or ""),
+            escape(o.reason or (o.title or "")),
             style=style,
         )
     out_console.print(table)
@@ -254,10 +276,10 @@ def search(
             else c.kind
         )
         out_console.rule(
-            f"[bold]{i}[/]  {Path(c.source).name}  {c.year or ''} · {label} · 得分 {h.score:.4f}"
+            f"[bold]{i}[/]  {escape(Path(c.source).name)}  {c.year or ''} · {label} · 得分 {h.score:.4f}"
         )
-        out_console.print(f"[dim]{c.heading_path}[/]", highlight=False)
-        out_console.print(c.text, highlight=False)
+        out_console.print(f"[dim]{escape(c.heading_path)}[/]", highlight=False)
+        out_console.print(escape(c.text), highlight=False)
 
 
 def _doc_row(d: object) -> dict[str, object]:
@@ -285,11 +307,11 @@ def corpus_list(
         table.add_row(
             d.doc_id,
             str(d.year or ""),
-            d.bureau or "",
-            d.region or "",
-            d.title or "",
+            escape(d.bureau or ""),
+            escape(d.region or ""),
+            escape(d.title or ""),
             str(d.n_chunks),
-            Path(d.source).name,
+            escape(Path(d.source).name),
         )
     out_console.print(table)
 
@@ -310,10 +332,12 @@ def corpus_show(
     if as_json:
         print_json({"document": _doc_row(info), "chunks": [asdict(c) for c in chunks]})
         return
-    out_console.rule(f"[bold]{info.title or Path(info.source).name}[/]")
+    out_console.rule(f"[bold]{escape(info.title or Path(info.source).name)}[/]")
     out_console.print(
-        f"文档ID {info.doc_id}｜年份 {info.year or '未知'}｜单位 {info.bureau or '未知'}｜"
-        f"地区 {info.region or '未知'}｜来源 {info.source}",
+        escape(
+            f"文档ID {info.doc_id}｜年份 {info.year or '未知'}｜单位 {info.bureau or '未知'}｜"
+            f"地区 {info.region or '未知'}｜来源 {info.source}"
+        ),
         highlight=False,
     )
     last_heading = None
@@ -325,10 +349,11 @@ def corpus_show(
                 else c.kind
             )
             out_console.print(
-                f"\n[bold cyan]{c.heading_path or '（开头）'}[/]  [dim]{label}[/]", highlight=False
+                f"\n[bold cyan]{escape(c.heading_path or '（开头）')}[/]  [dim]{label}[/]",
+                highlight=False,
             )
             last_heading = c.heading_path
-        out_console.print(f"[dim]#{c.position}[/] {c.text}", highlight=False)
+        out_console.print(f"[dim]#{c.position}[/] {escape(c.text)}", highlight=False)
 
 
 @corpus_app.command("remove")

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from drafter.chain import SectionSkipped
 from drafter.cli.common import (
     AllowRemoteOpt,
     ChromaUrlOpt,
@@ -26,6 +28,7 @@ from drafter.drafting import (
     open_or_create_session,
     plan_draft,
     run_draft,
+    unfinished_sections,
 )
 from drafter.errors import DrafterError, InputError
 from drafter.export import DOCX_FILE
@@ -39,7 +42,7 @@ from drafter.llm import (
     make_chat_model,
 )
 from drafter.outline import SectionTask
-from drafter.session import Session, Version, section_flags
+from drafter.session import SectionState, Session, Version, lock_session_dir, section_flags
 from drafter.settings import Settings, load_settings
 
 STATE_LABELS = {
@@ -107,33 +110,41 @@ def draft(
     """按数据文件起草全文：逐节检索范文、调用模型、数字由程序填入并核对，写出 draft.md 和 review.md。"""
     settings = _settings(store, chroma_url, collection, allow_remote, llm_provider)
     plan = plan_draft(figures, outline)
-    with model_scope(
-        settings, base_url=llm_base_url, model=llm_model, allow_remote=allow_remote
-    ) as cfg:
-        _draft_with(cfg, settings, plan, out, as_json)
+    out_dir = out or Path(f"draft-{plan.figures.year}")
+    # Lock first: a session or regenerate working on the directory refuses this run
+    # before anything in it is touched or a local model server is started.
+    with (
+        lock_session_dir(out_dir),
+        model_scope(
+            settings, base_url=llm_base_url, model=llm_model, allow_remote=allow_remote
+        ) as cfg,
+    ):
+        _draft_with(cfg, settings, plan, out_dir, as_json)
 
 
 def _draft_with(
-    cfg: LLMConfig, settings: Settings, plan: DraftPlan, out: Path | None, as_json: bool
+    cfg: LLMConfig, settings: Settings, plan: DraftPlan, out_dir: Path, as_json: bool
 ) -> None:
     model = make_chat_model(cfg)
     retriever = make_retriever(_open_store_if_any(settings))
-    out_dir = out or Path(f"draft-{plan.figures.year}")
+    resume = unfinished_sections(out_dir, plan)
     session = open_or_create_session(out_dir, plan, describe_endpoint(cfg))
-    todo = [t for t in plan.tasks if not t.container]
-    with (
-        session.lock(),
-        Progress(
-            TextColumn("[bold]起草[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=as_json,
-        ) as progress,
-    ):
+    todo = [t for t in plan.tasks if not t.container and (resume is None or t.id in resume)]
+    if resume is not None:
+        err_console.print(
+            f"[cyan]继续上次中断的起草：已完成的 {len(_text_ids(plan)) - len(resume)} 节保留不动，"
+            f"只起草其余 {len(resume)} 节。[/]"
+        )
+    with Progress(
+        TextColumn("[bold]起草[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json,
+    ) as progress:
         bar = progress.add_task("", total=len(todo))
 
         def on_retry(task: SectionTask, attempt: int, failure: object, delay: float) -> None:
@@ -155,6 +166,7 @@ def _draft_with(
             concurrency=cfg.concurrency,
             max_retries=cfg.max_retries,
             backoff=cfg.backoff,
+            section_ids=resume,
             on_retry=on_retry,
             on_section_done=on_done,
             mode=resolve_mode(settings.draft_mode, cfg.model),
@@ -182,10 +194,35 @@ def _draft_with(
             f"和 {session.review_path}。"
         )
     if result.failed:
-        first = next(iter(result.failed.values()))
-        if isinstance(first, DrafterError):
-            raise first
-        raise DrafterError(f"有 {len(result.failed)} 个章节起草失败：{first}")
+        _report_unfinished(plan, sections, out_dir)
+        cause = _first_cause(result.failed)
+        if isinstance(cause, DrafterError):
+            raise cause
+        raise DrafterError(f"有 {len(result.failed)} 个章节起草失败：{cause}")
+
+
+def _text_ids(plan: DraftPlan) -> list[str]:
+    """The ids of the sections that get text (heading-only ones excluded)."""
+    return [t.id for t in plan.tasks if not t.container]
+
+
+def _first_cause(failed: dict[str, Exception]) -> Exception:
+    """The failure that stopped the run (sections skipped because of it come after)."""
+    real = [e for e in failed.values() if not isinstance(e, SectionSkipped)]
+    return (real or list(failed.values()))[0]
+
+
+def _report_unfinished(plan: DraftPlan, sections: list[SectionState], out_dir: Path) -> None:
+    """Say what was saved and how to go on, before the error itself is shown."""
+    ids = _text_ids(plan)
+    done = [s.id for s in sections if s.id in ids and s.current_version is not None]
+    left = [i for i in ids if i not in done]
+    err_console.print(
+        f"[yellow]已起草并保存 {len(done)} 节，未完成 {len(left)} 节"
+        f"（{'、'.join(left)}）。排除下述故障后重新运行同一命令，"
+        f"只会起草未完成的章节；{escape(str(out_dir))} 中已有的内容不会丢失。[/]",
+        highlight=False,
+    )
 
 
 def _status_rows(sections: list) -> list[dict[str, object]]:  # type: ignore[type-arg]
@@ -276,7 +313,7 @@ def check(
         for col in ("行", "数字", "上下文", "原因"):
             t.add_column(col, overflow="fold")
         for it in items:
-            t.add_row(str(it["line"]), str(it["text"]), str(it["context"]), str(it["reason"]))
+            t.add_row(str(it["line"]), *(escape(str(it[k])) for k in ("text", "context", "reason")))
         out_console.print(t)
     if items:
         raise typer.Exit(1)

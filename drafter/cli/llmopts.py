@@ -10,13 +10,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from drafter.cli.common import err_console
+from drafter.errors import DrafterError
 from drafter.llm import LLMConfig, resolve_llm_config
 from drafter.settings import Settings
+
+if TYPE_CHECKING:
+    from drafter.localmodel import LocalServer
 
 LlmBaseUrlOpt = Annotated[
     str | None,
@@ -52,16 +56,24 @@ def model_scope(
         allow_remote=True if allow_remote else None,
     )
     with contextlib.ExitStack() as stack:
+        server: LocalServer | None = None
         if cfg.needs_local_server:
+            server = _start_local_server(settings, stack)
             cfg = dataclasses.replace(
-                cfg.with_base_url(_start_local_server(settings, stack)),
+                cfg.with_base_url(server.base_url),
                 concurrency=1,
                 timeout=max(cfg.timeout, LOCAL_MIN_TIMEOUT),
             )
-        yield cfg
+        try:
+            yield cfg
+        except DrafterError as exc:
+            died = _died(server)
+            if died is not None:
+                raise died from exc
+            raise
 
 
-def _start_local_server(settings: Settings, stack: contextlib.ExitStack) -> str:
+def _start_local_server(settings: Settings, stack: contextlib.ExitStack) -> LocalServer:
     """Start (or reuse) the bundled llama.cpp server; it is stopped when the stack closes."""
     from drafter.localmodel import LocalServer, ensure_llama_cpp
 
@@ -69,5 +81,24 @@ def _start_local_server(settings: Settings, stack: contextlib.ExitStack) -> str:
     if command is None:
         ensure_llama_cpp()
     err_console.print("[cyan]未配置模型接口，使用内置本地模型（首次启动约需十几秒）…[/]")
-    server = stack.enter_context(LocalServer(settings, command=command))
-    return server.base_url
+    return stack.enter_context(LocalServer(settings, command=command))
+
+
+def _died(server: LocalServer | None) -> DrafterError | None:
+    """A clear error when the local server this command started has exited under it.
+
+    Otherwise the user, who configured no endpoint, would only read "connection refused"
+    and a hint to check --llm-base-url.
+    """
+    proc = server.process if server is not None else None
+    if server is None or proc is None:
+        return None
+    code = proc.poll()
+    if code is None:
+        return None
+    how = f"被信号 {-code} 终止" if code < 0 else f"退出码 {code}"
+    return DrafterError(
+        f"内置本地模型服务在运行中意外退出（{how}）。日志末尾：\n{server.log_tail()}",
+        hint=f"完整日志：{server.log_path}。已完成的部分已保存，重新运行同一命令即可继续"
+        "（内存不足时可关闭其他程序，或用 --llm-base-url 改用其他模型服务）。",
+    )

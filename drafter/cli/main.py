@@ -12,6 +12,7 @@ import sys
 
 import click
 import typer
+from rich.markup import escape
 
 from drafter import __version__
 from drafter.cli import compare as compare_cli
@@ -82,9 +83,10 @@ def run() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except DrafterError as exc:
-        err_console.print(f"[bold red]错误：[/]{exc.message}", highlight=False)
+        # escape: messages quote file names and contents, which may hold "[/]"
+        err_console.print(f"[bold red]错误：[/]{escape(exc.message)}", highlight=False)
         if exc.hint:
-            err_console.print(f"[yellow]提示：[/]{exc.hint}", highlight=False)
+            err_console.print(f"[yellow]提示：[/]{escape(exc.hint)}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:  # libraries may re-raise it as a new exception: see _received
         _interrupted()
