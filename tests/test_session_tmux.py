@@ -194,8 +194,9 @@ def test_a_writer_drafts_regenerates_edits_accepts_undoes_exports_and_resumes(
         terminal.send("accept", "已采纳")
         assert section(d, "area_entities")["state"] == "accepted"
 
-        screen = terminal.send("diff", "+++ 第3版")
-        assert "+一是人工改写的段落，新增高新技术企业99家。" in screen
+        terminal.send("diff", "+++ 第3版")
+        # rich may paint the diff in more than one write: wait for its last line too
+        terminal.wait_for("+一是人工改写的段落，新增高新技术企业99家。")
 
         terminal.send("undo 2", "已回到第 2 版")
         state = section(d, "area_entities")
@@ -223,8 +224,9 @@ def test_a_writer_drafts_regenerates_edits_accepts_undoes_exports_and_resumes(
         assert second.returncode == 2
         assert "正被另一个进程使用" in second.stderr and "Traceback" not in second.stderr
 
-        screen = terminal.send("export", "已写出")
-        assert "draft.md" in screen and "review.md" in screen
+        terminal.send("export", "已写出")
+        screen = terminal.wait_for("review.md")
+        assert "draft.md" in screen
         draft_md = (d / "draft.md").read_text(encoding="utf-8")
         assert "简洁稿：一是" in draft_md and "99家" not in draft_md
 
