@@ -29,7 +29,8 @@ from pathlib import Path
 
 from drafter.drafting import open_or_create_session, plan_draft, run_draft
 from drafter.llm import LLMConfig, make_chat_model
-from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer
+from drafter.testing import ScriptedDrafter, StubLLMServer
+from drafter.testing.sessions import drafted_session
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURES = REPO / "examples" / "figures-2025.yaml"
@@ -45,21 +46,6 @@ def _stats(values: list[float]) -> dict[str, float]:
         "min_s": round(ordered[0], 3),
         "max_s": round(ordered[-1], 3),
     }
-
-
-def _drafted(directory: Path) -> None:
-    plan = plan_draft(FIGURES, None)
-    session = open_or_create_session(directory, plan, "fake")
-    run_draft(
-        session,
-        plan,
-        FakeChatModel(responder=ScriptedDrafter().complete),
-        model_name="fake/fake",
-        retriever=None,
-        concurrency=4,
-        max_retries=0,
-        backoff=0.0,
-    )
 
 
 def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -85,7 +71,7 @@ def run(latency: float, runs: int) -> dict[str, object]:
         empty = root / "empty.toml"
         empty.touch()
         env["DRAFTER_CONFIG"] = str(empty)
-        _drafted(root / "d")
+        drafted_session(root / "d", FIGURES)
         startup = [_cli(["version"], root, env) for _ in range(runs)]
 
         cli_total: list[float] = []

@@ -38,6 +38,19 @@ RetryNotice = Callable[[SectionTask, int, LLMFailure, float], None]
 #: Sent back when an answer stopped at the token limit (finish_reason "length").
 TRUNCATED_PROBLEM = "上一稿写到长度上限被截断，没有写完。请写得更简短，保证段落完整。"
 
+# Rules a fallback note can name (see fallback_note).
+RULE_NUMBERS = "数字规则"
+RULE_ECHO = "不得复述提示词"
+RULE_COMPLETE = "输出完整"
+
+
+def fallback_note(broken: set[str]) -> str:
+    """Name the rules the model kept breaking, so the reviewer knows why code wrote it."""
+    order = [RULE_NUMBERS, RULE_ECHO, RULE_COMPLETE]
+    rules = "、".join(r for r in order if r in broken) or "写作规则"
+    return f"模型多次违反{rules}，本节改用程序按数据生成的段落，请人工润色。"
+
+
 SLOT_RE = re.compile(r"[{｛]\s*([A-Za-z_]+\d*(?:\.\d+|\.[a-z]+)?)\s*[}｝]")
 
 
@@ -265,6 +278,7 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
     if guided:
         return _guided_version(task, ctx, request.instruction, notice, make_version)
 
+    broken: set[str] = set()  # which rules the model kept breaking, for the fallback note
     for attempt in range(1, ctx.max_reprompts + 2):
         answer = complete_with_retries(
             ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=notice
@@ -272,10 +286,14 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
         raw = answer.text
         template = strip_heading(normalise_template(raw), task.heading)
         problems = template_problems(template, task, ctx.table)
+        if problems:
+            broken.add(RULE_NUMBERS)
         echoed = prompt_echo(template, ctx.prompts)
         if echoed:
+            broken.add(RULE_ECHO)
             problems.append(f"输出了提示词中的说明文字（“{echoed}……”），只输出本节正文。")
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
+            broken.add(RULE_COMPLETE)
             problems.insert(0, TRUNCATED_PROBLEM)
         if not problems:
             try:
@@ -290,6 +308,7 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
                     "model",
                     Verification(ok=True, attempts=attempt, fallback=False),
                 )
+            broken.add(RULE_NUMBERS)
             problems = flags
         history.extend(f"第{attempt}稿：{p}" for p in problems)
         messages = [
@@ -314,7 +333,7 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
             violations=history,
             attempts=ctx.max_reprompts + 1,
             fallback=True,
-            flags=["模型多次违反数字规则，本节改用程序按数据生成的段落，请人工润色。", *flags],
+            flags=[fallback_note(broken), *flags],
         ),
     )
 

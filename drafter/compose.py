@@ -50,6 +50,17 @@ def _plain_label(label: str) -> str:
     return label.split("（")[0] if "（" in label and not label.startswith("（") else label
 
 
+def target_item(target: Slot) -> str:
+    """“申报市级以上科技项目{T3}” — a plan target as a list item with its value slot.
+
+    A name ending in a digit or Latin letter (“新建5G”) would run into the rendered value
+    (“新建5G120个”), so those get “达到” in between.
+    """
+    name = _plain_label(target.label.split(" ", 1)[-1])
+    joiner = "达到" if name[-1:].isascii() and name[-1:].isalnum() else ""
+    return f"{name}{joiner}{target.ref}"
+
+
 def fallback_template(task: SectionTask, bureau: str) -> str:
     """A factual paragraph with slots for every required figure of the section."""
     slots = task.slots
@@ -86,7 +97,7 @@ def fallback_template(task: SectionTask, bureau: str) -> str:
         targets = _by_role(slots, "plan_target")
         if not targets:
             return "{NEXT_YEAR}年，我们将紧扣年度目标任务，确保各项指标稳中有进。"
-        items = [f"{_plain_label(t.label.split(' ', 1)[-1])}{t.ref}" for t in targets]
+        items = [target_item(t) for t in targets]
         return "{NEXT_YEAR}年主要目标是：" + "；".join(items) + "。"
     if kind == "plan_priorities":
         priorities = _by_role(slots, "priority")

@@ -161,7 +161,7 @@ def text_document(text: str) -> OfficialDocument:
 # --- session → document -------------------------------------------------------------------------
 
 _QUOTED = re.compile(r"“([^”]{1,40})”")
-_FALLBACK_NOTE = "本节由程序按数据生成（模型多次违反数字规则后的兜底段落），请人工润色。"
+_FALLBACK_NOTE = "本节由程序按数据生成（模型多次未通过核对后的兜底段落），请人工润色。"
 
 
 @dataclass

@@ -24,7 +24,7 @@ import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from drafter.compose import enumerate_items, fallback_template, indicator_clause
+from drafter.compose import enumerate_items, fallback_template, indicator_clause, target_item
 from drafter.errors import ConfigError
 from drafter.figures import Slot
 from drafter.llm import LOCAL_MODEL_NAME, LLMFailure, invoke_with_retries
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 GUIDED_DIR = PROMPTS_DIR / "guided"
 ORDINAL_RE = re.compile(r"[一二三四五六七八九十]是")
+# "……。二是" inside a list: 公文 separates 一是/二是 items with semicolons.
+ITEM_FULL_STOP_RE = re.compile(r"[。；;，,]\s*(?=[二三四五六七八九十]是)")
 SLOT_TOKEN_RE = re.compile(r"\{([A-Z]+\d+(?:\.\d+|\.[a-z]+)?)\}")
 ECHO_PREFIX_RE = re.compile(r"^(输出|具体措施|补充|原因分析|问题|重点工作|引语|正文)[：:]\s*")
 
@@ -156,6 +158,7 @@ def tidy(raw: str) -> str:
             text += "；" if ORDINAL_RE.match(ln) else "。"
         text += ln
     text = re.sub(r"[ \t\u3000]+", "", text)
+    text = ITEM_FULL_STOP_RE.sub("；", text)
     if len(text) > 2 and text[0] in '“"' and text.rstrip("。")[-1] in '”"':
         text = text[1:].replace("”。", "。").rstrip('”"')  # the whole answer in quotes
     return text
@@ -598,7 +601,7 @@ def draft_guided(
         lead = run(targets_lead_part(ctx, instruction)).text.rstrip("。；，")
         if not lead.endswith(("：", ":")):
             lead += "，主要预期目标是："
-        listed = [f"{t.label.split(' ', 1)[-1].split('（')[0]}{t.ref}" for t in targets]
+        listed = [target_item(t) for t in targets]
         return GuidedDraft("{NEXT_YEAR}年，" + lead + "；".join(listed) + "。", results)
     if task.id == "closing":
         return GuidedDraft(run(closing_part(ctx, instruction)).text, results)

@@ -750,7 +750,7 @@ def render_review(
             verdict = "通过" if ver.ok else "未通过"
             out.append(f"- 数字核对：{verdict}（尝试 {ver.attempts} 次）")
             if ver.fallback:
-                out.append("- 程序兜底：是（模型多次违反数字规则，本节由程序按数据生成）")
+                out.append("- 程序兜底：是（模型多次未通过核对，本节由程序按数据生成）")
             out.append(f"- 缺少数据：{'、'.join(ver.missing_slots) if ver.missing_slots else '无'}")
             if ver.unknown_slots:
                 out.append(f"- 未知槽位：{'、'.join(ver.unknown_slots)}")

@@ -30,17 +30,16 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 
-from drafter.drafting import open_or_create_session, plan_draft, run_draft
 from drafter.session import Session
 from drafter.testing import (
     EMBEDDINGS_PATH,
-    FakeChatModel,
     Fault,
     FaultContext,
     Reply,
     ScriptedDrafter,
     StubLLMServer,
 )
+from drafter.testing.sessions import drafted_session
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 CLI_ENV = {"COLUMNS": "200", "DRAFTER_DRAFT_MODE": "slots", "DRAFTER_LLM_BACKOFF": "0.01"}
@@ -188,23 +187,6 @@ def pty_session(argv: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Pty
         term.close()
 
 
-def drafted_session(directory: Path) -> Session:
-    """A fully drafted example session, made in-process with a fake model (fast)."""
-    plan = plan_draft(FIGURES, None)
-    session = open_or_create_session(directory, plan, "fake")
-    run_draft(
-        session,
-        plan,
-        FakeChatModel(responder=ScriptedDrafter().complete),
-        model_name="fake/fake",
-        retriever=None,
-        concurrency=4,
-        max_retries=0,
-        backoff=0.0,
-    )
-    return session
-
-
 def snapshot(directory: Path) -> dict[str, bytes]:
     """Every file of a draft directory but the lock file, byte for byte."""
     return {
@@ -319,7 +301,7 @@ def test_two_ingests_on_one_store_at_once_both_finish_and_lose_nothing(tmp_path:
 def test_while_a_session_is_open_regenerate_and_draft_are_refused_and_change_nothing(
     tmp_path: Path,
 ) -> None:
-    drafted_session(tmp_path / "d")
+    drafted_session(tmp_path / "d", FIGURES)
     with StubLLMServer(ScriptedDrafter()) as server:
         argv = drafter_argv("session", "d", *model_args(server))
         with pty_session(argv, tmp_path, cli_env()) as term:
@@ -339,7 +321,7 @@ def test_while_a_session_is_open_regenerate_and_draft_are_refused_and_change_not
 def test_while_a_command_works_on_a_directory_the_others_are_refused(
     tmp_path: Path, holder: str
 ) -> None:
-    drafted_session(tmp_path / "d")
+    drafted_session(tmp_path / "d", FIGURES)
     opened = threading.Event()
     with StubLLMServer(ScriptedDrafter()) as server:
         server.fail_next(gate(opened))  # the holder's first model call waits for the test

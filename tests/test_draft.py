@@ -155,6 +155,21 @@ def test_persistent_violations_end_in_the_code_written_fallback() -> None:
     for ref in task.required:
         assert ref in (version.template or "")
     assert "二十家" not in version.text
+    assert version.verification.flags[0].startswith("模型多次违反数字规则，")
+
+
+def test_the_fallback_note_names_the_rule_the_model_kept_breaking() -> None:
+    def echo_rules(messages: list[dict[str, Any]]) -> str:
+        system = next(m["content"] for m in messages if m["role"] == "system")
+        return str(system).split("\n", 1)[0] + ScriptedDrafter().complete(messages)
+
+    model = FakeChatModel(responder=echo_rules)
+    ctx, plan = _ctx(model, max_reprompts=1)
+    version = draft_section(SectionRequest(_area_task(plan)), ctx)
+    assert version.origin == "fallback"
+    note = version.verification.flags[0]  # type: ignore[union-attr]
+    assert note.startswith("模型多次违反不得复述提示词，")
+    assert "数字规则" not in note
 
 
 def test_dropped_figures_are_treated_like_violations() -> None:

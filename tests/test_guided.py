@@ -299,6 +299,11 @@ def test_tidy_joins_lines_into_one_paragraph() -> None:
     assert tidy("输出：我局坚持创新。") == "我局坚持创新。"
 
 
+def test_tidy_separates_list_items_with_semicolons() -> None:
+    assert tidy("一是抓培育。二是促转化，三是强人才。") == "一是抓培育；二是促转化；三是强人才。"
+    assert tidy("我局统一是非标准。") == "我局统一是非标准。"  # not an item: no stop before it
+
+
 def test_leaders_follow_the_region_level() -> None:
     assert leaders_of("示例县") == "县委、县政府"
     assert leaders_of("某某市") == "市委、市政府"

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, drafter_cli
 
-from drafter.drafting import open_or_create_session, plan_draft, run_draft
+from drafter.drafting import plan_draft, run_draft
 from drafter.session import Session, lock_session_dir
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang
+from drafter.testing.sessions import drafted_session
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 # ScriptedDrafter writes whole sections with slots: draft in that mode whatever the default.
@@ -33,23 +34,6 @@ def run_cli(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedPr
 def flat(text: str) -> str:
     """Rich wraps long messages at the terminal width; compare without the line breaks."""
     return text.replace("\n", "")
-
-
-def drafted_session(directory: Path) -> Session:
-    """A fully drafted example session, made in-process with a fake model (fast)."""
-    plan = plan_draft(FIGURES, None)
-    session = open_or_create_session(directory, plan, "fake")
-    run_draft(
-        session,
-        plan,
-        FakeChatModel(responder=ScriptedDrafter().complete),
-        model_name="fake/fake",
-        retriever=None,
-        concurrency=4,
-        max_retries=0,
-        backoff=0.0,
-    )
-    return session
 
 
 def section_bytes(directory: Path) -> dict[str, bytes]:
@@ -73,7 +57,7 @@ def regenerate_args(server: StubLLMServer, section: str, *extra: str) -> list[st
 def test_only_the_chosen_section_is_redrafted_and_the_instruction_reaches_the_prompt(
     tmp_path: Path,
 ) -> None:
-    drafted_session(tmp_path / "d")
+    drafted_session(tmp_path / "d", FIGURES)
     before = section_bytes(tmp_path / "d")
     with StubLLMServer(ScriptedDrafter()) as server:
         result = run_cli(
@@ -98,7 +82,7 @@ def test_only_the_chosen_section_is_redrafted_and_the_instruction_reaches_the_pr
 
 
 def test_regenerating_an_accepted_section_puts_the_new_version_in_force(tmp_path: Path) -> None:
-    session = drafted_session(tmp_path / "d")
+    session = drafted_session(tmp_path / "d", FIGURES)
     session.save_section(session.section("problems").edit("人工改写的问题段落。").accept())
     with StubLLMServer(ScriptedDrafter()) as server:
         run_cli(*regenerate_args(server, "problems"), cwd=tmp_path)
@@ -110,7 +94,7 @@ def test_regenerating_an_accepted_section_puts_the_new_version_in_force(tmp_path
 
 
 def test_unknown_and_heading_only_sections_are_refused_in_chinese(tmp_path: Path) -> None:
-    drafted_session(tmp_path / "d")
+    drafted_session(tmp_path / "d", FIGURES)
     with StubLLMServer(ScriptedDrafter()) as server:
         unknown = run_cli(*regenerate_args(server, "nope"), cwd=tmp_path, check=False)
         heading = run_cli(*regenerate_args(server, "plan"), cwd=tmp_path, check=False)
@@ -121,7 +105,7 @@ def test_unknown_and_heading_only_sections_are_refused_in_chinese(tmp_path: Path
 
 
 def test_a_locked_directory_is_refused_at_once(tmp_path: Path) -> None:
-    drafted_session(tmp_path / "d")
+    drafted_session(tmp_path / "d", FIGURES)
     with StubLLMServer(ScriptedDrafter()) as server, lock_session_dir(tmp_path / "d"):
         result = run_cli(*regenerate_args(server, "area_ip"), cwd=tmp_path, check=False)
         assert server.calls == 0
@@ -132,7 +116,7 @@ def test_a_locked_directory_is_refused_at_once(tmp_path: Path) -> None:
 def test_killing_a_regeneration_mid_call_leaves_the_previous_version_intact(
     tmp_path: Path,
 ) -> None:
-    session = drafted_session(tmp_path / "d")
+    session = drafted_session(tmp_path / "d", FIGURES)
     old = session.section("area_ip").model_dump()
     before = section_bytes(tmp_path / "d")
     with StubLLMServer(ScriptedDrafter()) as server:
@@ -167,7 +151,7 @@ def test_killing_a_regeneration_mid_call_leaves_the_previous_version_intact(
 
 @pytest.mark.parametrize("instruction", ["更简洁", "增加一是二是三是"])
 def test_run_draft_passes_the_instruction_to_the_model(tmp_path: Path, instruction: str) -> None:
-    session = drafted_session(tmp_path / "d")
+    session = drafted_session(tmp_path / "d", FIGURES)
     model = FakeChatModel(responder=ScriptedDrafter().complete)
     run_draft(
         session,

@@ -1,0 +1,28 @@
+"""A fully drafted session made in-process with the fake model: the starting point of
+tests and benchmarks that regenerate, lock or resume a draft directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drafter.drafting import open_or_create_session, plan_draft, run_draft
+from drafter.session import Session
+from drafter.testing.fake_chat import FakeChatModel
+from drafter.testing.stub_llm import ScriptedDrafter
+
+
+def drafted_session(directory: Path, figures: Path) -> Session:
+    """Draft every section of ``figures`` into ``directory`` with a well-behaved fake model."""
+    plan = plan_draft(figures, None)
+    session = open_or_create_session(directory, plan, "fake")
+    run_draft(
+        session,
+        plan,
+        FakeChatModel(responder=ScriptedDrafter().complete),
+        model_name="fake/fake",
+        retriever=None,
+        concurrency=4,
+        max_retries=0,
+        backoff=0.0,
+    )
+    return session
