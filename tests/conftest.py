@@ -27,6 +27,25 @@ def shared_corpus_dir() -> Path | None:
     return None
 
 
+def write_small_corpus(folder: Path, counties: str = "甲乙丙丁戊") -> list[Path]:
+    """Short, distinct past summaries, one per county (one embedding request each), named so
+    they ingest in file-name order."""
+    lines = (
+        (EXAMPLES / "示例县科学技术局2023年工作总结及2024年工作打算.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    keep = [*lines[0:6], *lines[22:28], *lines[38:41]]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, county in enumerate(counties, 1):
+        text = "\n".join(keep).replace("示例县", f"{county}县") + "\n"
+        path = folder / f"{i:02d}-{county}县科学技术局2023年工作总结.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 @pytest.fixture
 def real_corpus() -> Path:
     """The real noisy web copies; tests using it skip cleanly where it is absent."""

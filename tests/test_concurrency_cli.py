@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, write_small_corpus
 
 from drafter.session import Session
 from drafter.testing import (
@@ -224,25 +224,8 @@ def assert_refused(tmp_path: Path, server: StubLLMServer, names: list[str]) -> N
 # ------------------------------------------------------------------------ the store
 
 
-def write_docs(folder: Path, counties: str = "甲乙丙丁戊") -> list[Path]:
-    """Short, distinct past summaries: one embedding request each."""
-    lines = (
-        (EXAMPLES / "示例县科学技术局2023年工作总结及2024年工作打算.txt")
-        .read_text(encoding="utf-8")
-        .splitlines()
-    )
-    keep = [*lines[0:6], *lines[22:28], *lines[38:41]]
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for i, county in enumerate(counties, 1):
-        path = folder / f"{i:02d}-{county}县科学技术局2023年工作总结.txt"
-        path.write_text("\n".join(keep).replace("示例县", f"{county}县") + "\n", encoding="utf-8")
-        out.append(path)
-    return out
-
-
 def test_two_ingests_on_one_store_at_once_both_finish_and_lose_nothing(tmp_path: Path) -> None:
-    docs = write_docs(tmp_path / "docs")
+    docs = write_small_corpus(tmp_path / "docs")
     first = [str(p.relative_to(tmp_path)) for p in docs[:3]]
     second = [str(p.relative_to(tmp_path)) for p in docs[2:]]  # docs[2] is in both
     opened = threading.Event()

@@ -21,6 +21,7 @@ from drafter.figures import build_slot_table
 from drafter.prompts import PromptSet
 from drafter.session import Session
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang, status
+from drafter.testing.sessions import drafted_session
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 
@@ -234,18 +235,7 @@ def test_redraft_keeps_accepted_and_edited_sections(tmp_path: Path) -> None:
 
 
 def test_status_json_lists_sections_with_ids(tmp_path: Path) -> None:
-    plan = plan_draft(FIGURES, None)
-    session = open_or_create_session(tmp_path / "d", plan, "fake")
-    run_draft(
-        session,
-        plan,
-        FakeChatModel(responder=ScriptedDrafter().complete),
-        model_name="fake/fake",
-        retriever=None,
-        concurrency=2,
-        max_retries=0,
-        backoff=0.0,
-    )
+    drafted_session(tmp_path / "d", FIGURES)
     out = json.loads(drafter_cli("status", "d", "--json", cwd=tmp_path).stdout)
     ids = [s["id"] for s in out["sections"]]
     assert ids[0] == "opening" and "area_entities" in ids and "plan_targets" in ids

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, write_small_corpus
 
 from drafter.drafting import plan_draft
 from drafter.session import Session
@@ -276,24 +276,6 @@ def chat_truncated_output(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ ingest helpers
 
 
-def write_corpus(folder: Path, counties: str = "甲乙丙丁戊") -> list[Path]:
-    """Short past summaries (one embedding request each), ingested in file-name order."""
-    lines = (
-        (EXAMPLES / "示例县科学技术局2023年工作总结及2024年工作打算.txt")
-        .read_text(encoding="utf-8")
-        .splitlines()
-    )
-    keep = [*lines[0:6], *lines[22:28], *lines[38:41]]
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, county in enumerate(counties, 1):
-        text = "\n".join(keep).replace("示例县", f"{county}县") + "\n"
-        path = folder / f"{i:02d}-{county}县科学技术局2023年工作总结.txt"
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
 def embedding_env(server: StubLLMServer) -> dict[str, str]:
     return {
         "DRAFTER_EMBEDDING": "openai",
@@ -373,7 +355,7 @@ def resume_ingest(
 
 def embedding_fault_midway(tmp_path: Path, *, fault: Fault, message: str) -> None:
     """The embedding engine fails at the third document: the first two stay whole."""
-    names = [p.name for p in write_corpus(tmp_path / "docs")]
+    names = [p.name for p in write_small_corpus(tmp_path / "docs")]
     with StubLLMServer() as server:
         env = embedding_env(server)
         server.schedule(fault, times=None, when=after(DOCS_BEFORE), path=EMBEDDINGS_PATH)
@@ -441,7 +423,7 @@ def ingest_first_two(tmp_path: Path, env: dict[str, str], names: list[str]) -> N
 
 def store_read_only(tmp_path: Path) -> None:
     """The store directory cannot be written: every command says so; nothing is touched."""
-    names = [p.name for p in write_corpus(tmp_path / "docs")]
+    names = [p.name for p in write_small_corpus(tmp_path / "docs")]
     store = tmp_path / "store"
     with StubLLMServer() as server:
         env = embedding_env(server)
@@ -489,7 +471,7 @@ def _file_size_limit(limit: int) -> Callable[[], None]:
 
 def store_disk_full(tmp_path: Path) -> None:
     """The disk fills up while the third document is written: it is not half-stored."""
-    names = [p.name for p in write_corpus(tmp_path / "docs")]
+    names = [p.name for p in write_small_corpus(tmp_path / "docs")]
     with StubLLMServer() as server:
         env = embedding_env(server)
         ingest_first_two(tmp_path, env, names)
@@ -561,7 +543,7 @@ def chroma_server(data: Path) -> Iterator[ChromaServer]:
 
 def chroma_server_dies_mid_ingest(tmp_path: Path) -> None:
     """The Chroma server is killed while a document is embedded: stop, keep, resume."""
-    names = [p.name for p in write_corpus(tmp_path / "docs")]
+    names = [p.name for p in write_small_corpus(tmp_path / "docs")]
     data = tmp_path / "chroma-data"
     opened = threading.Event()
     with StubLLMServer() as embedder:
