@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES
 
-from drafter.drafting import open_or_create_session, plan_draft, run_draft
 from drafter.session import Session, lock_session_dir
-from drafter.testing import FakeChatModel, Reply, ScriptedDrafter, StubLLMServer, hang
+from drafter.testing import Reply, ScriptedDrafter, StubLLMServer, hang
+from drafter.testing.sessions import drafted_session
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 TMUX = shutil.which("tmux")
@@ -245,21 +245,17 @@ def test_a_writer_drafts_regenerates_edits_accepts_undoes_exports_and_resumes(
         assert server.calls == calls
 
 
+@pytest.mark.parametrize(
+    ("sig", "code"),
+    [(signal.SIGKILL, 137), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGKILL", "SIGTERM", "SIGHUP"],
+)
 def test_killing_the_session_mid_regeneration_loses_nothing(
-    tmp_path: Path, terminal: Terminal
+    tmp_path: Path, terminal: Terminal, sig: signal.Signals, code: int
 ) -> None:
-    plan = plan_draft(FIGURES, None)
-    session = open_or_create_session(tmp_path / "d", plan, "fake")
-    run_draft(
-        session,
-        plan,
-        FakeChatModel(responder=ScriptedDrafter().complete),
-        model_name="fake/fake",
-        retriever=None,
-        concurrency=4,
-        max_retries=0,
-        backoff=0.0,
-    )
+    """SIGKILL leaves the last saved state; SIGTERM and SIGHUP (a closed terminal) end the
+    session too, never read as "cancel this command" — and release the directory."""
+    session = drafted_session(tmp_path / "d", FIGURES)
     session.save_section(session.section("area_ip").accept())
     before = {p.name: p.read_bytes() for p in (tmp_path / "d" / "sections").glob("*.json")}
     env = {
@@ -285,8 +281,8 @@ def test_killing_the_session_mid_regeneration_loses_nothing(
             ["pgrep", "-P", pane], capture_output=True, text=True, check=True
         ).stdout.split()
         assert len(children) == 1
-        os.kill(int(children[0]), signal.SIGKILL)
-        terminal.wait_for("EXIT=137")
+        os.kill(int(children[0]), sig)
+        terminal.wait_for(f"EXIT={code}")
 
     reopened = Session.open(tmp_path / "d")
     assert reopened.problems == []

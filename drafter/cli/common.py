@@ -12,6 +12,13 @@ from rich.console import Console
 
 from drafter.settings import Settings, load_settings
 
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM/SIGHUP, raised like Ctrl-C so the same clean-up runs (local server stopped).
+
+    Whoever treats Ctrl-C as "cancel this and go on" (the session) must let it through."""
+
+
 # Human output goes to stderr so that --json output on stdout stays machine-readable.
 err_console = Console(stderr=True)
 out_console = Console()

@@ -22,7 +22,7 @@ from drafter.cli import export as export_cli
 from drafter.cli import model as model_cli
 from drafter.cli import regenerate as regenerate_cli
 from drafter.cli import session_cmd, settings_cmd
-from drafter.cli.common import err_console
+from drafter.cli.common import Terminated, err_console
 from drafter.errors import DrafterError
 
 app = typer.Typer(
@@ -46,10 +46,6 @@ session_cmd.register(app)
 def version() -> None:
     """显示版本号。"""
     typer.echo(__version__)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM/SIGHUP, raised like Ctrl-C so the same clean-up runs (local server stopped)."""
 
 
 _received: list[int] = []  # the termination signal, if one arrived

@@ -14,12 +14,10 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -30,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from drafter.cli.common import AllowRemoteOpt, ChromaUrlOpt, CollectionOpt, StoreOpt
+from drafter.cli.common import AllowRemoteOpt, ChromaUrlOpt, CollectionOpt, StoreOpt, Terminated
 from drafter.cli.draft import _settings
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.cli.regenerate import Engine, open_engine, regenerate_section, retry_printer
@@ -191,6 +189,8 @@ class Repl:
         while True:
             try:
                 line = self.prompt.prompt(f"drafter[{self.current or '-'}]> ")
+            except Terminated:
+                raise
             except KeyboardInterrupt:
                 self.console.print("[dim]（已取消输入；quit 或 Ctrl-D 退出）[/]")
                 continue
@@ -205,6 +205,8 @@ class Repl:
     def _confirm(self, question: str) -> bool:
         try:
             answer = self.prompt.prompt(question, completer=None)
+        except Terminated:
+            raise
         except (KeyboardInterrupt, EOFError):
             return False
         return answer.strip().lower() in ("", "y", "yes", "是", "好")
@@ -236,6 +238,8 @@ class Repl:
             handler(cmd.arg)
         except Cancelled:
             self.console.print("[yellow]已取消，本次操作没有保存任何改动。[/]")
+        except Terminated:
+            raise
         except KeyboardInterrupt:
             self.console.print("[yellow]已取消。[/]")
         except DrafterError as exc:
@@ -565,8 +569,10 @@ class Repl:
                 worker.start()
                 while worker.is_alive():
                     worker.join(0.1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             cancel.set()
+            if isinstance(exc, Terminated):
+                raise
             raise Cancelled from None
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
@@ -602,10 +608,6 @@ def _recorded_model(directory: Path) -> str | None:
     return model if isinstance(model, str) else None
 
 
-def _hangup(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(129)  # unwinds the stack: the local model server is stopped
-
-
 def session(
     target: Annotated[Path, typer.Argument(help="数据文件（新建或继续草稿）或已有的草稿目录。")],
     out: Annotated[
@@ -639,8 +641,6 @@ def session(
             sess = open_or_create_session(directory, plan, _recorded_model(directory) or "")
         else:
             sess = Session.open(directory)
-        with contextlib.suppress(ValueError):  # not the main thread (tests)
-            signal.signal(signal.SIGHUP, _hangup)
         repl = Repl(
             sess,
             settings,
