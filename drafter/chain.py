@@ -25,7 +25,7 @@ from drafter.compose import fallback_template
 from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.guided import GuidedPrompts, draft_guided, supports
-from drafter.llm import LLMError, LLMFailure, complete_with_retries
+from drafter.llm import TRUNCATED_PROBLEM, LLMError, LLMFailure, complete_with_retries
 from drafter.models import SearchHit
 from drafter.outline import SectionTask
 from drafter.prompts import PromptSet
@@ -35,8 +35,6 @@ from drafter.verify import check_text, find_numbers, find_violations, is_structu
 Retriever = Callable[[str, str, int], list[SearchHit]]
 RetryNotice = Callable[[SectionTask, int, LLMFailure, float], None]
 
-#: Sent back when an answer stopped at the token limit (finish_reason "length").
-TRUNCATED_PROBLEM = "上一稿写到长度上限被截断，没有写完。请写得更简短，保证段落完整。"
 
 # Rules a fallback note can name (see fallback_note).
 RULE_NUMBERS = "数字规则"

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from drafter.compose import enumerate_items, fallback_template, indicator_clause, target_item
 from drafter.errors import ConfigError
 from drafter.figures import Slot
-from drafter.llm import LOCAL_MODEL_NAME, LLMFailure, invoke_with_retries
+from drafter.llm import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMFailure, complete_with_retries
 from drafter.outline import SectionTask
 from drafter.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.verify import find_violations
@@ -503,12 +503,14 @@ def run_part(
         # the 1.5B model repeats its own bad answer when it is shown it again.
         prompt = part.prompt_for(attempt)
         messages: list[BaseMessage] = [system, HumanMessage(content=prompt + note)]
-        raw = invoke_with_retries(
+        answer = complete_with_retries(
             ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=on_retry
         )
-        text = part.clean(raw)
+        text = part.clean(answer.text)
         frame = part.frame_for(attempt)
         problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
+        if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
+            problems.insert(0, TRUNCATED_PROBLEM)
         if not problems:
             return PartResult(text, True, attempt, history)
         history.extend(f"{part.name} 第{attempt}稿：{p}" for p in problems)

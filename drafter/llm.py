@@ -79,6 +79,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "PRESETS",
     "PROVIDERS",
+    "TRUNCATED_PROBLEM",
     "Completion",
     "EmptyResponseError",
     "LLMConfig",
@@ -651,6 +652,10 @@ def retry_delay(
         return 0.0
     base = min(MAX_BACKOFF, backoff * 2.0 ** max(0, attempt - 1))
     return min(MAX_BACKOFF, base * (0.8 + 0.4 * rand()))
+
+
+#: Sent back to the model when an answer stopped at the token limit (Completion.truncated).
+TRUNCATED_PROBLEM = "上一稿写到长度上限被截断，没有写完。请写得更简短，保证段落完整。"
 
 
 @dataclass(frozen=True)

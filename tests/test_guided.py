@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -26,10 +27,11 @@ from drafter.guided import (
     supports,
     tidy,
 )
-from drafter.llm import LOCAL_MODEL_NAME
+from drafter.llm import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMConfig, make_chat_model
 from drafter.outline import SectionTask
 from drafter.prompts import PromptSet
-from drafter.testing import FakeChatModel
+from drafter.testing import FakeChatModel, Reply, StubLLMServer, truncated
+from drafter.testing.stub_llm import last_user_text
 from drafter.verify import check_text
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
@@ -163,6 +165,23 @@ def test_numbers_written_by_the_model_are_sent_back_then_code_writes_the_part(pl
     assert "15家" not in version.text
     assert "将研发活动规范、成长性较好的78家企业" in version.text  # the fact, written by code
     assert any("15家" in v for v in version.verification.violations)
+
+
+def test_a_piece_cut_off_at_the_token_limit_is_asked_again(plan: Any) -> None:
+    def answers(body: dict[str, Any]) -> Reply:
+        return Reply(content=small_model(body["messages"]))
+
+    with StubLLMServer(answers) as server:
+        server.fail_next(truncated("length", keep=0.5))  # the first piece: lead and measures
+        cfg = LLMConfig(provider="custom", base_url=server.base_url, model="stub-model")
+        ctx = dataclasses.replace(context(plan, small_model), model=make_chat_model(cfg))
+        version = draft_section(SectionRequest(task(plan, "area_entities")), ctx)
+        cut = last_user_text(server.chat_requests[0].body["messages"])
+        retry = last_user_text(server.chat_requests[1].body["messages"])
+    assert version.origin == "model"
+    assert any(TRUNCATED_PROBLEM in v for v in version.verification.violations)
+    assert TRUNCATED_PROBLEM in retry and TRUNCATED_PROBLEM not in cut
+    assert "相关工作成效明显" in version.text  # the whole answer of the second attempt
 
 
 def test_copying_the_prompt_example_is_refused(plan: Any) -> None:
