@@ -180,9 +180,10 @@ def run_draft(
     interactive command must not change the draft behind the user's back).
     """
     result = RunResult()
+    table = build_slot_table(plan.figures)
     ctx = DraftContext(
         figures=plan.figures,
-        table=build_slot_table(plan.figures),
+        table=table,
         prompts=PromptSet.load(),
         model=model,
         model_name=model_name,
@@ -190,7 +191,7 @@ def run_draft(
         max_retries=max_retries,
         backoff=backoff,
         on_retry=on_retry,  # type: ignore[arg-type]
-        allowed_years={plan.figures.year - 1, plan.figures.year, plan.figures.year + 1},
+        allowed_years=table.allowed_years(),
         mode=mode,
     )
     requests: list[SectionRequest] = []

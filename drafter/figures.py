@@ -2091,6 +2091,11 @@ class SlotTable:
             return f"{found.ref} {self._main[found.id]}"
         return f"{found.ref} {found.label}：{found.text}"
 
+    def allowed_years(self) -> set[int]:
+        """Years a draft may name: the report's year and the ones either side of it."""
+        year = self.figures.year
+        return {year - 1, year, year + 1}
+
     def allowed_values(self) -> list[tuple[Decimal, str | None]]:
         """Every number a draft may contain, with its unit: values, previous values,
         targets, changes (amount, %, 百分点, 倍), completion rates, fact numbers, years,

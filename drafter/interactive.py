@@ -98,10 +98,6 @@ def parse_command(line: str) -> Command:
     return Command("unknown", text, line)
 
 
-def command_names() -> list[str]:
-    return [spec.name for spec in COMMANDS]
-
-
 # --------------------------------------------------------------------- sections
 
 
@@ -237,14 +233,10 @@ def merge_spans(figures: list[Span], flags: list[Span]) -> list[Span]:
 # ------------------------------------------------------------------------- edits
 
 
-def allowed_years(year: int) -> set[int]:
-    return {year - 1, year, year + 1}
-
-
 def check_edited_text(text: str, table: SlotTable) -> list[Flag]:
     """Numbers in a person's text that match no figure (the same check as `drafter check`)."""
     allowed: list[tuple[Decimal, str | None]] = table.allowed_values()
-    return check_text(text, allowed, allowed_years=allowed_years(table.figures.year))
+    return check_text(text, allowed, allowed_years=table.allowed_years())
 
 
 def edit_version(text: str, flags: list[Flag] | None) -> Version:

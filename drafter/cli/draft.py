@@ -34,6 +34,7 @@ from drafter.errors import DrafterError, InputError
 from drafter.export import DOCX_FILE
 from drafter.figures import build_slot_table, load_figures
 from drafter.guided import resolve_mode
+from drafter.interactive import STATE_LABELS
 from drafter.llm import (
     LLMConfig,
     LLMError,
@@ -44,14 +45,6 @@ from drafter.llm import (
 from drafter.outline import SectionTask
 from drafter.session import SectionState, Session, Version, lock_session_dir, section_flags
 from drafter.settings import Settings, load_settings
-
-STATE_LABELS = {
-    "pending": "待起草",
-    "drafted": "已起草",
-    "flagged": "有疑点",
-    "accepted": "已采纳",
-    "edited": "已修改",
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -299,8 +292,7 @@ def check(
     data = load_figures(figures)
     table = build_slot_table(data)
     text = read_document(file).text
-    years = {data.year - 1, data.year, data.year + 1}
-    flags = check_text(text, table.allowed_values(), allowed_years=years)
+    flags = check_text(text, table.allowed_values(), allowed_years=table.allowed_years())
     items = [
         {"text": f.raw, "line": f.line, "context": f.sentence, "reason": f.reason} for f in flags
     ]
