@@ -45,6 +45,14 @@ def indicator_clause(slots: list[Slot], value: Slot) -> str:
     return clause
 
 
+def results_sentence(slots: list[Slot], lead: str = "全年") -> str:
+    """The figures of a section as one sentence of slots: only code writes numbers."""
+    values = _by_role(slots, "value")
+    if not values:
+        return ""
+    return lead + "；".join(indicator_clause(slots, v) for v in values) + "。"
+
+
 def _plain_label(label: str) -> str:
     """Drop the 口径 note in brackets from a label for use inside a sentence."""
     return label.split("（")[0] if "（" in label and not label.startswith("（") else label
@@ -67,25 +75,19 @@ def fallback_template(task: SectionTask, bureau: str) -> str:
     if task.container:
         return ""
     if task.work_area is not None:
-        values = _by_role(slots, "value")
         facts = _by_role(slots, "fact")
         name = task.heading.split("）", 1)[-1]
         text = f"围绕{name}，我们认真谋划、扎实推进，各项工作取得积极成效。"
-        if values:
-            text += "全年" + "；".join(indicator_clause(slots, v) for v in values) + "。"
+        text += results_sentence(slots)
         if facts:
             text += "主要做法：" + enumerate_items([f.ref for f in facts])
         return text
     kind = task.id
     if kind == "opening":
-        values = [s for s in slots if s.role == "value"]
-        text = (
+        return (
             f"{{YEAR}}年，{bureau}坚持以创新驱动发展为引领，聚焦科技创新重点任务，"
             "统筹推进各项科技工作，取得积极成效。"
-        )
-        if values:
-            text += "全年" + "；".join(indicator_clause(slots, v) for v in values) + "。"
-        return text
+        ) + results_sentence(slots)
     if kind == "problems":
         problems = _by_role(slots, "problem")
         if not problems:

@@ -24,7 +24,7 @@ import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from drafter.compose import enumerate_items, fallback_template, indicator_clause, target_item
+from drafter.compose import enumerate_items, fallback_template, results_sentence, target_item
 from drafter.errors import ConfigError
 from drafter.figures import Slot
 from drafter.llm import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMFailure, complete_with_retries
@@ -142,6 +142,7 @@ class PartResult:
     from_model: bool
     attempts: int
     problems: list[str] = field(default_factory=list)
+    optional: bool = False  # from Part.optional: left out, not written by code, on failure
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -169,10 +170,11 @@ def bigrams(text: str) -> set[str]:
     return {a + b for a, b in itertools.pairwise(chars)}
 
 
-def overlap(part: str, whole: str) -> float:
-    """Share of `whole`'s character bigrams found in `part` (how much of it was kept)."""
-    wanted = bigrams(whole)
-    return len(wanted & bigrams(part)) / len(wanted) if wanted else 1.0
+def contained(clause: str, item: str) -> float:
+    """Share of `clause`'s bigrams that come from `item` (1.0: a copy of the item; read
+    the other way round, how much of `clause` survives in `item`)."""
+    own = bigrams(clause)
+    return len(own & bigrams(item)) / len(own) if own else 1.0
 
 
 def fact_with_placeholders(fact: Slot, numbers: list[Slot]) -> str:
@@ -186,14 +188,6 @@ def fact_with_placeholders(fact: Slot, numbers: list[Slot]) -> str:
 
 def number_slots(slots: list[Slot], fact: Slot) -> list[Slot]:
     return [s for s in slots if s.role == "fact_number" and s.id.startswith(fact.id + ".")]
-
-
-def results_sentence(slots: list[Slot], lead: str = "全年") -> str:
-    """The figures of a section as one sentence of slots: only code writes numbers."""
-    values = [s for s in slots if s.role == "value"]
-    if not values:
-        return ""
-    return lead + "；".join(indicator_clause(slots, v) for v in values) + "。"
 
 
 def insert_results(measures: str, results: str) -> str:
@@ -329,7 +323,7 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
         if len(facts) >= 2 and not ("一是" in text and "二是" in text):
             problems.append("没有用“一是……；二是……”逐条写做法。")
         for fact in plain_facts:
-            if overlap(text, fact) < 0.4:
+            if contained(fact, text) < 0.4:
                 problems.append(f"漏写了这项工作事实：{fact}。")
         return problems
 
@@ -401,12 +395,6 @@ PRIORITY_ELABORATION = ElaborationKind(
 )
 
 
-def contained(clause: str, item: str) -> float:
-    """Share of `clause`'s bigrams that come from `item` (1.0: a copy of the item)."""
-    own = bigrams(clause)
-    return len(own & bigrams(item)) / len(own) if own else 1.0
-
-
 def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
     """The new sentence in an elaboration: the small model often echoes labels and the item.
 
@@ -439,7 +427,7 @@ def elaborate_part(
         if not text:
             return ["只重复了原句，没有写新内容。请另写一句原句没有说到的内容。"]
         problems = common_problems(text, set(), min_len=10, max_len=90)
-        if overlap(text, item.text) > 0.6:
+        if contained(item.text, text) > 0.6:
             problems.append("重复了原句，请写原句没有说到的新内容。")
         if ORDINAL_RE.search(text):
             problems.append("只写一句，不要写“一是二是”。")
@@ -512,12 +500,12 @@ def run_part(
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
             problems.insert(0, TRUNCATED_PROBLEM)
         if not problems:
-            return PartResult(text, True, attempt, history)
+            return PartResult(text, True, attempt, history, part.optional)
         history.extend(f"{part.name} 第{attempt}稿：{p}" for p in problems)
         note = "\n\n" + ctx.guided_prompts().retry.render(
             errors="\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
         )
-    return PartResult(part.fallback, False, ctx.max_reprompts + 1, history)
+    return PartResult(part.fallback, False, ctx.max_reprompts + 1, history, part.optional)
 
 
 def supports(task: SectionTask) -> bool:
@@ -539,7 +527,7 @@ class GuidedDraft:
     @property
     def fell_back(self) -> list[str]:
         """Required parts written by code (optional elaborations left out do not count)."""
-        return [n for n, r in self.parts.items() if not r.from_model and not n.startswith("elab")]
+        return [n for n, r in self.parts.items() if not r.from_model and not r.optional]
 
     @property
     def attempts(self) -> int:
@@ -590,11 +578,11 @@ def draft_guided(
         else:
             kind = PRIORITY_ELABORATION
             lead = "围绕上述目标，重点抓好以下工作："
-        for item in items:
-            run(elaborate_part(item, kind, ctx, instruction))
         if not items:
             return GuidedDraft(fallback_template(task, ctx.figures.bureau), results)
-        elaborations = {n.split(":", 1)[1]: r for n, r in results.items()}
+        elaborations = {
+            item.id: run(elaborate_part(item, kind, ctx, instruction)) for item in items
+        }
         return GuidedDraft(lead + _enumerated_with_elaborations(items, elaborations), results)
     if task.id == "plan_targets":
         targets = [s for s in task.slots if s.role == "plan_target"]
