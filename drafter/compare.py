@@ -10,6 +10,7 @@ the whole of last year's text, so a sentence copied into another section is stil
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -25,6 +26,8 @@ from drafter.extract import (
     FigureRow,
     Target,
     TargetResult,
+    bigrams,
+    dice,
     evaluate_targets,
     extract_figures,
     extract_targets,
@@ -139,12 +142,12 @@ def document_from_text(text: str, *, name: str, origin: str = "file") -> Compare
     )
 
 
-def document_from_file(path: Path, *, max_bytes: int | None = None) -> CompareDoc:
+def document_from_file(path: Path) -> CompareDoc:
     """A .docx/.txt/.md (or .pdf) summary: read, clean, parse."""
     from drafter.clean import clean_text
     from drafter.read import read_document
 
-    source = read_document(path) if max_bytes is None else read_document(path, max_bytes=max_bytes)
+    source = read_document(path)
     return document_from_text(clean_text(source.text), name=path.name)
 
 
@@ -194,25 +197,17 @@ def document_from_chunks(info: DocumentInfo, chunks: Sequence[StoredChunk]) -> C
 # --------------------------------------------------------------------------- similarity
 
 
+@functools.lru_cache(maxsize=256)
 def _core(text: str) -> str:
-    """Characters that carry content: NFKC, no whitespace or punctuation."""
+    """Characters that carry content: NFKC, no whitespace or punctuation.
+
+    Cached: topic checks ask for the same whole document and part texts many times."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(c for c in text if not c.isspace() and unicodedata.category(c)[0] != "P")
 
 
 def _masked(core: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?", "#", core)
-
-
-def _bigrams(text: str) -> list[str]:
-    return [text[i : i + 2] for i in range(len(text) - 1)] or ([text] if text else [])
-
-
-def _dice(a: str, b: str) -> float:
-    ga, gb = set(_bigrams(a)), set(_bigrams(b))
-    if not ga or not gb:
-        return 0.0
-    return 2 * len(ga & gb) / (len(ga) + len(gb))
 
 
 _MARKER_RE = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
@@ -224,11 +219,11 @@ def heading_similarity(a: str, b: str) -> float:
     cb = _masked(_core(_MARKER_RE.sub("", b))).replace("#年", "")
     if not ca and not cb:
         return 1.0
-    return _dice(ca, cb)
+    return dice(ca, cb)
 
 
 def _tfidf(texts: Sequence[str]) -> list[dict[str, float]]:
-    counts = [Counter(_bigrams(_masked(_core(t)))) for t in texts]
+    counts = [Counter(bigrams(_masked(_core(t)))) for t in texts]
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
@@ -374,20 +369,20 @@ def find_reuse(this: CompareDoc, last: CompareDoc) -> list[Reuse]:
     last_sentences = [s for s in _sentences(last) if len(s.core) >= MIN_REUSE_CHARS]
     index: dict[str, set[int]] = {}
     for k, s in enumerate(last_sentences):
-        for g in set(_bigrams(s.masked)):
+        for g in set(bigrams(s.masked)):
             index.setdefault(g, set()).add(k)
     found: list[Reuse] = []
     for s in _sentences(this):
         if len(s.core) < MIN_REUSE_CHARS:
             continue
-        grams = set(_bigrams(s.masked))
+        grams = set(bigrams(s.masked))
         shared: Counter[int] = Counter()
         for g in grams:
             shared.update(index.get(g, ()))
         best: tuple[int, float, _Sentence] | None = None
         for k, n in shared.most_common(8):
             cand = last_sentences[k]
-            if n < 0.5 * min(len(grams), len(set(_bigrams(cand.masked)))):
+            if n < 0.5 * min(len(grams), len(set(bigrams(cand.masked)))):
                 break
             verdict = _classify(s, cand)
             if verdict and (best is None or (_RANK[verdict[0]], verdict[1]) > best[:2]):
@@ -556,9 +551,10 @@ def compare(
     this_text, last_text = this.text, last.text
     missing = [t for t in topics_of(last_text) if not _mentions(this_text, t)]
     new = [t for t in topics_of(this_text) if not _mentions(last_text, t)]
+    reused_per_part = Counter(r.this_part for r in reused)
     for pair in pairs:
         if pair.this is not None:
-            pair.reused = len([r for r in reused if r.this_part == pair.this.id])
+            pair.reused = reused_per_part[pair.this.id]
             pair.new_topics = [t for t in new if _mentions(pair.this.text, t)]
         if pair.last is not None:
             pair.missing_topics = [t for t in missing if _mentions(pair.last.text, t)]

@@ -93,9 +93,13 @@ def _from_table(table: str, n: int) -> str:
 
 def format_number(n: int, fmt: str) -> str:
     """One counter value in a Word number format (``w:numFmt``)."""
-    if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting"):
-        return _chinese(n)
-    if fmt == "taiwaneseCounting" or fmt == "taiwaneseCountingThousand":
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "japaneseCounting",
+        "taiwaneseCounting",
+        "taiwaneseCountingThousand",
+    ):
         return _chinese(n)
     if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
         return "".join(_CN_DIGITS[int(d)] for d in str(n))

@@ -188,9 +188,8 @@ def session_document(
         )
         paragraphs = _paragraphs(state.text)
         if not paragraphs and state.current_version is None and not _is_container(i, sections):
-            paragraphs = ["（本节尚未起草）"]
             part.body = [
-                Block("paragraph", paragraphs[0], comments=["本节尚未起草，定稿前请补写。"])
+                Block("paragraph", "（本节尚未起草）", comments=["本节尚未起草，定稿前请补写。"])
             ]
         else:
             part.body = _blocks_of_lines(paragraphs, (3, 4))

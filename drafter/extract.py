@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from drafter.figures import FiguresFile, completion_rate, format_number, percent_change
+from drafter.figures import (
+    FiguresFile,
+    completion_rate,
+    format_number,
+    format_quantity,
+    percent_change,
+)
 from drafter.verify import (
     Form,
     NumberMention,
@@ -160,7 +166,7 @@ class Figure:
         """As written in the text (3900余人次), or value and unit for a figures-file value."""
         if self.raw:
             return self.raw
-        return f"{format_number(self.value)}{self.unit or ''}"
+        return format_quantity(self.value, self.unit)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -390,16 +396,18 @@ def figures_from_file(figures: FiguresFile) -> tuple[list[Figure], list[Figure]]
         common: dict[str, Any] = dict(
             indicator=ind.name, unit=ind.unit or None, section=area.name, source="figures"
         )
-        this.append(Figure(value=Decimal(ind.value), raw=_raw(ind.value, ind.unit), **common))
+        this.append(
+            Figure(value=Decimal(ind.value), raw=format_quantity(ind.value, ind.unit), **common)
+        )
         if ind.previous is not None:
             last.append(
-                Figure(value=Decimal(ind.previous), raw=_raw(ind.previous, ind.unit), **common)
+                Figure(
+                    value=Decimal(ind.previous),
+                    raw=format_quantity(ind.previous, ind.unit),
+                    **common,
+                )
             )
     return this, last
-
-
-def _raw(value: Any, unit: str | None) -> str:
-    return f"{format_number(value)}{unit or ''}"
 
 
 # --------------------------------------------------------------------------- matching
@@ -419,8 +427,17 @@ def units_compatible(a: Figure, b: Figure) -> bool:
     return any(ua in group and ub in group for group in _SAME_UNITS)
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+def bigrams(text: str) -> list[str]:
+    """Character bigrams in order (a single character stands for itself)."""
+    return [text[i : i + 2] for i in range(len(text) - 1)] or ([text] if text else [])
+
+
+def dice(a: str, b: str) -> float:
+    """Dice coefficient of the two texts' bigram sets; 0.0 when either is empty."""
+    ga, gb = set(bigrams(a)), set(bigrams(b))
+    if not ga or not gb:
+        return 0.0
+    return 2 * len(ga & gb) / (len(ga) + len(gb))
 
 
 def indicator_similarity(a: str, b: str) -> float:
@@ -430,8 +447,7 @@ def indicator_similarity(a: str, b: str) -> float:
         return 0.0
     if na == nb:
         return 1.0
-    ga, gb = _bigrams(na), _bigrams(nb)
-    return 2 * len(ga & gb) / (len(ga) + len(gb))
+    return dice(na, nb)
 
 
 MATCH_THRESHOLD = 0.8
