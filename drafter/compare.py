@@ -38,6 +38,7 @@ from drafter.extract import (
 )
 from drafter.figures import FiguresFile
 from drafter.models import DocumentInfo, Section, SectionKind, StoredChunk
+from drafter.segment import strip_marker
 from drafter.verify import sentence_spans
 
 KIND_LABELS: dict[str, str] = {
@@ -210,13 +211,10 @@ def _masked(core: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?", "#", core)
 
 
-_MARKER_RE = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
-
-
 def heading_similarity(a: str, b: str) -> float:
     """Dice of two headings without their numbering and years."""
-    ca = _masked(_core(_MARKER_RE.sub("", a))).replace("#年", "")
-    cb = _masked(_core(_MARKER_RE.sub("", b))).replace("#年", "")
+    ca = _masked(_core(strip_marker(a))).replace("#年", "")
+    cb = _masked(_core(strip_marker(b))).replace("#年", "")
     if not ca and not cb:
         return 1.0
     return dice(ca, cb)

@@ -341,6 +341,12 @@ def _scan_paragraph(paragraph: str, numbering: _Numbering, *, collapsed: bool) -
         yield _Text(paragraph[body_start:])
 
 
+def strip_marker(heading: str) -> str:
+    """A heading without its leading 公文 number (一、 （一） 1. （1）); "一流…" keeps its 一."""
+    m = _MARKER_RE.match(heading)
+    return heading[m.end() :].lstrip() if m else heading
+
+
 def _marker_level(m: re.Match[str]) -> tuple[int, int]:
     for level in (1, 2, 3, 4):
         raw = m.group(f"n{level}")

@@ -22,6 +22,7 @@ from drafter.compare import (
     document_from_file,
     document_from_session,
     find_reuse,
+    heading_similarity,
 )
 from drafter.figures import load_figures
 from drafter.session import Session
@@ -307,3 +308,11 @@ def test_real_corpus_documents_compare_end_to_end(real_corpus: Path) -> None:
     # The district summary has no problems section: the county's is reported as unmatched.
     assert any(p.this is None and p.last and p.last.kind == "problems" for p in result.pairs)
     assert all(p.this.kind == p.last.kind for p in result.pairs if p.this and p.last)
+
+
+def test_heading_similarity_ignores_numbering_and_years_but_not_words() -> None:
+    assert heading_similarity("一、2024年主要工作", "一、2025年主要工作") == 1.0
+    assert heading_similarity("（一）科技创新主体培育", "2.科技创新主体培育") == 1.0
+    # 一流 is a word, not a number: it must survive on both sides.
+    assert heading_similarity("一流营商环境建设", "（三）一流营商环境建设") == 1.0
+    assert heading_similarity("科技项目", "知识产权") == 0.0
