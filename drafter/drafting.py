@@ -88,14 +88,18 @@ def plan_from_session(session: Session) -> DraftPlan:
     return plan_draft(figures_path, custom)
 
 
-def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str) -> Session:
-    """Resume a session in `out` if there is one, else create it with every section pending."""
+def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str | None) -> Session:
+    """Resume a session in `out` if there is one, else create it with every section pending.
+
+    ``model_descr`` None keeps the model a resumed session recorded (the interactive
+    session opens before any model is chosen)."""
     if (out / "session.json").exists() or (out / "session.json.bak").exists():
         session = Session.open(out)
         for task in plan.tasks:
             if task.id not in session.meta.section_order:
                 session.save_section(_pending(task))
-        session.meta.model = model_descr
+        if model_descr is not None:
+            session.meta.model = model_descr
         session.meta.figures_sha256 = file_sha256(plan.figures_path)
         session.save_meta()
         return session
@@ -107,7 +111,7 @@ def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str) -> Sess
         figures_path=str(plan.figures_path.resolve()),
         figures_sha256=file_sha256(plan.figures_path),
         outline=plan.outline_name,
-        model=model_descr,
+        model=model_descr or "",
     )
     return Session.create(out, meta, [_pending(t) for t in plan.tasks])
 

@@ -48,13 +48,15 @@ def store_settings(
     chroma_url: str | None,
     collection: str | None,
     allow_remote: bool,
+    provider: str | None = None,
 ) -> Settings:
-    """Settings with the store options given on the command line applied."""
+    """Settings with the store (and, for drafting commands, provider) options applied."""
     return load_settings(
         store=store,
         chroma_url=chroma_url,
         collection=collection,
         allow_remote=True if allow_remote else None,
+        llm_provider=provider,
     )
 
 

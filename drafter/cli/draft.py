@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from drafter.chain import SectionSkipped
@@ -20,69 +20,32 @@ from drafter.cli.common import (
     err_console,
     out_console,
     print_json,
+    store_settings,
 )
-from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt, model_scope
+from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
+from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.drafting import (
     DraftPlan,
-    make_retriever,
     open_or_create_session,
     plan_draft,
-    run_draft,
     unfinished_sections,
 )
 from drafter.errors import DrafterError, InputError
 from drafter.export import DOCX_FILE
 from drafter.figures import build_slot_table, load_figures
-from drafter.guided import resolve_mode
 from drafter.interactive import STATE_LABELS
 from drafter.llm import (
-    LLMConfig,
     LLMError,
-    LLMFailure,
     describe_endpoint,
-    make_chat_model,
 )
 from drafter.outline import SectionTask
 from drafter.session import SectionState, Session, Version, lock_session_dir, section_flags
-from drafter.settings import Settings, load_settings
 
 
 def register(app: typer.Typer) -> None:
     app.command("draft")(draft)
     app.command("status")(status)
     app.command("check")(check)
-
-
-def _settings(
-    store: Path | None,
-    chroma_url: str | None,
-    collection: str | None,
-    allow_remote: bool,
-    provider: str | None,
-) -> Settings:
-    return load_settings(
-        store=store,
-        chroma_url=chroma_url,
-        collection=collection,
-        allow_remote=True if allow_remote else None,
-        llm_provider=provider,
-    )
-
-
-def _open_store_if_any(settings: Settings) -> object | None:
-    """The exemplar store, or None (with a note) when it is empty or absent."""
-    from drafter.store import CorpusStore
-
-    if settings.chroma_url is None and not (settings.store / "chroma.sqlite3").exists():
-        err_console.print(
-            f"[yellow]范文库 {settings.store} 不存在，本次不使用范文（可先运行 drafter ingest）。[/]"
-        )
-        return None
-    store = CorpusStore.open(settings)
-    if store.count() == 0:
-        err_console.print("[yellow]范文库为空，本次不使用范文。[/]")
-        return None
-    return store
 
 
 def draft(
@@ -101,68 +64,42 @@ def draft(
     as_json: JsonOpt = False,
 ) -> None:
     """按数据文件起草全文：逐节检索范文、调用模型、数字由程序填入并核对，写出 draft.md 和 review.md。"""
-    settings = _settings(store, chroma_url, collection, allow_remote, llm_provider)
+    settings = store_settings(store, chroma_url, collection, allow_remote, llm_provider)
     plan = plan_draft(figures, outline)
     out_dir = out or Path(f"draft-{plan.figures.year}")
     # Lock first: a session or regenerate working on the directory refuses this run
     # before anything in it is touched or a local model server is started.
-    with (
-        lock_session_dir(out_dir),
-        model_scope(
-            settings, base_url=llm_base_url, model=llm_model, allow_remote=allow_remote
-        ) as cfg,
-    ):
-        _draft_with(cfg, settings, plan, out_dir, as_json)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(lock_session_dir(out_dir))
+        engine = open_engine(
+            stack, settings, base_url=llm_base_url, model=llm_model, allow_remote=allow_remote
+        )
+        _draft_with(engine, plan, out_dir, as_json)
 
 
-def _draft_with(
-    cfg: LLMConfig, settings: Settings, plan: DraftPlan, out_dir: Path, as_json: bool
-) -> None:
-    model = make_chat_model(cfg)
-    retriever = make_retriever(_open_store_if_any(settings))
+def _draft_with(engine: Engine, plan: DraftPlan, out_dir: Path, as_json: bool) -> None:
     resume = unfinished_sections(out_dir, plan)
-    session = open_or_create_session(out_dir, plan, describe_endpoint(cfg))
+    session = open_or_create_session(out_dir, plan, describe_endpoint(engine.cfg))
     todo = [t for t in plan.tasks if not t.container and (resume is None or t.id in resume)]
     if resume is not None:
         err_console.print(
             f"[cyan]继续上次中断的起草：已完成的 {len(_text_ids(plan)) - len(resume)} 节保留不动，"
             f"只起草其余 {len(resume)} 节。[/]"
         )
-    with Progress(
-        TextColumn("[bold]起草[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json,
-    ) as progress:
+    with draft_progress(err_console, disable=as_json) as progress:
         bar = progress.add_task("", total=len(todo))
-
-        def on_retry(task: SectionTask, attempt: int, failure: object, delay: float) -> None:
-            msg = failure.message if isinstance(failure, LLMFailure) else str(failure)
-            progress.console.print(
-                f"[yellow]{task.heading or task.id}：第{attempt}次重试：{msg}，{delay:.1f}秒后重试…[/]"
-            )
 
         def on_done(task: SectionTask, version: Version) -> None:
             progress.advance(bar)
             progress.update(bar, description=task.heading or task.id)
 
-        result = run_draft(
+        result = engine.run(
             session,
             plan,
-            model,
-            model_name=f"{cfg.provider}/{cfg.model}",
-            retriever=retriever,
-            concurrency=cfg.concurrency,
-            max_retries=cfg.max_retries,
-            backoff=cfg.backoff,
+            concurrency=engine.cfg.concurrency,
             section_ids=resume,
-            on_retry=on_retry,
+            on_retry=retry_printer(progress.console.print),
             on_section_done=on_done,
-            mode=resolve_mode(settings.draft_mode, cfg.model),
         )
     sections = session.sections()
     if as_json:

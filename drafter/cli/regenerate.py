@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from langchain_core.language_models import BaseChatModel
 
 from drafter.cli.common import (
     AllowRemoteOpt,
@@ -26,59 +23,19 @@ from drafter.cli.common import (
     err_console,
     out_console,
     print_json,
+    store_settings,
 )
-from drafter.cli.draft import _open_store_if_any, _settings
-from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt, model_scope
-from drafter.drafting import DraftPlan, make_retriever, plan_from_session, run_draft
+from drafter.cli.engine import Engine, RetryPrinter, open_engine, retry_printer
+from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
+from drafter.drafting import DraftPlan, plan_from_session
 from drafter.errors import DrafterError
-from drafter.guided import resolve_mode
 from drafter.interactive import STATE_LABELS
-from drafter.llm import LLMConfig, LLMFailure, make_chat_model
-from drafter.models import SearchHit
 from drafter.outline import SectionTask
 from drafter.session import SectionState, Session, lock_session_dir, section_flags
-from drafter.settings import Settings
-
-Retriever = Callable[[str, str, int], list[SearchHit]]
-RetryPrinter = Callable[[SectionTask, int, object, float], None]
 
 
 def register(app: typer.Typer) -> None:
     app.command("regenerate")(regenerate)
-
-
-@dataclass
-class Engine:
-    """The chat model and exemplar retriever of one command (made once, used many times)."""
-
-    cfg: LLMConfig
-    model: BaseChatModel
-    retriever: Retriever | None
-    mode: str = "slots"  # drafting mode, resolved as `draft` resolves it
-
-    @property
-    def name(self) -> str:
-        return f"{self.cfg.provider}/{self.cfg.model}"
-
-
-def open_engine(
-    stack: contextlib.ExitStack,
-    settings: Settings,
-    *,
-    base_url: str | None,
-    model: str | None,
-    allow_remote: bool,
-) -> Engine:
-    """Enter the model scope on ``stack`` (a local server stops when the stack closes)."""
-    cfg = stack.enter_context(
-        model_scope(settings, base_url=base_url, model=model, allow_remote=allow_remote)
-    )
-    return Engine(
-        cfg,
-        make_chat_model(cfg),
-        make_retriever(_open_store_if_any(settings)),
-        resolve_mode(settings.draft_mode, cfg.model),
-    )
 
 
 def check_regenerable(plan: DraftPlan, session: Session, section_id: str) -> SectionTask:
@@ -110,20 +67,14 @@ def regenerate_section(
 ) -> SectionState:
     """Redraft one section (its model calls only) and return its saved state."""
     check_regenerable(plan, session, section_id)
-    result = run_draft(
+    result = engine.run(
         session,
         plan,
-        engine.model,
-        model_name=engine.name,
-        retriever=engine.retriever,
         concurrency=1,
-        max_retries=engine.cfg.max_retries,
-        backoff=engine.cfg.backoff,
         section_ids=[section_id],
         instruction=instruction or None,
         on_retry=on_retry,
         cancel=cancel,
-        mode=engine.mode,
     )
     if section_id in result.failed:
         failure = result.failed[section_id]
@@ -131,16 +82,6 @@ def regenerate_section(
             raise failure
         raise DrafterError(f"章节 {section_id} 重新起草失败：{failure}")
     return session.section(section_id)
-
-
-def retry_printer(console_print: Callable[[str], None]) -> RetryPrinter:
-    def on_retry(task: SectionTask, attempt: int, failure: object, delay: float) -> None:
-        msg = failure.message if isinstance(failure, LLMFailure) else str(failure)
-        console_print(
-            f"[yellow]{task.heading or task.id}：第{attempt}次重试：{msg}，{delay:.1f}秒后重试…[/]"
-        )
-
-    return on_retry
 
 
 def regenerate(
@@ -162,7 +103,7 @@ def regenerate(
     as_json: JsonOpt = False,
 ) -> None:
     """只重新起草一节：只调用这一节的模型，其余章节不动；原版本保留在历史中。"""
-    settings = _settings(store, chroma_url, collection, allow_remote, llm_provider)
+    settings = store_settings(store, chroma_url, collection, allow_remote, llm_provider)
     with lock_session_dir(directory):  # refuse at once if a session holds the directory
         session = Session.open(directory)
         plan = plan_from_session(session)

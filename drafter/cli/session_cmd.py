@@ -10,7 +10,6 @@ the running operation, never the session; quit or Ctrl-D leaves.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shlex
 import shutil
@@ -24,20 +23,25 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from drafter.cli.common import AllowRemoteOpt, ChromaUrlOpt, CollectionOpt, StoreOpt, Terminated
-from drafter.cli.draft import _settings
+from drafter.cli.common import (
+    AllowRemoteOpt,
+    ChromaUrlOpt,
+    CollectionOpt,
+    StoreOpt,
+    Terminated,
+    store_settings,
+)
+from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
-from drafter.cli.regenerate import Engine, open_engine, regenerate_section, retry_printer
+from drafter.cli.regenerate import regenerate_section
 from drafter.drafting import (
     DraftPlan,
     open_or_create_session,
     plan_draft,
     plan_from_session,
-    run_draft,
 )
 from drafter.errors import DrafterError
 from drafter.figures import SlotTable, build_slot_table
@@ -64,7 +68,6 @@ from drafter.interactive import (
 from drafter.llm import describe_endpoint
 from drafter.outline import SectionTask
 from drafter.session import (
-    META_FILE,
     ORIGIN_LABELS,
     SectionState,
     Session,
@@ -501,35 +504,21 @@ class Repl:
         engine = self.engine()
         plan = self.plan()
         cancel = threading.Event()
-        with Progress(
-            TextColumn("[bold]起草[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=self.console,
-            transient=True,
-        ) as progress:
+        with draft_progress(self.console) as progress:
             bar = progress.add_task("（Ctrl-C 取消）", total=len(todo))
 
             def on_done(task: SectionTask, _v: Version) -> None:
                 progress.update(bar, advance=1, description=task.heading or task.id)
 
             result = self._cancellable(
-                lambda: run_draft(
+                lambda: engine.run(
                     self.session,
                     plan,
-                    engine.model,
-                    model_name=engine.name,
-                    retriever=engine.retriever,
                     concurrency=engine.cfg.concurrency,
-                    max_retries=engine.cfg.max_retries,
-                    backoff=engine.cfg.backoff,
                     section_ids=todo,
                     on_retry=retry_printer(progress.console.print),
                     on_section_done=on_done,
                     cancel=cancel,
-                    mode=engine.mode,
                 ),
                 None,
                 cancel,
@@ -598,16 +587,6 @@ def editor_command() -> list[str]:
     return ["vi"]
 
 
-def _recorded_model(directory: Path) -> str | None:
-    """The model an existing session recorded, so that opening it does not erase it."""
-    try:
-        data = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    model = data.get("model") if isinstance(data, dict) else None
-    return model if isinstance(model, str) else None
-
-
 def session(
     target: Annotated[Path, typer.Argument(help="数据文件（新建或继续草稿）或已有的草稿目录。")],
     out: Annotated[
@@ -623,7 +602,7 @@ def session(
     allow_remote: AllowRemoteOpt = False,
 ) -> None:
     """交互式审阅和修改草稿：逐节查看、重写、修改、采纳、回退、对比、导出。"""
-    settings = _settings(store, chroma_url, collection, allow_remote, llm_provider)
+    settings = store_settings(store, chroma_url, collection, allow_remote, llm_provider)
     plan: DraftPlan | None = None
     if target.is_dir():
         directory = target
@@ -638,7 +617,7 @@ def session(
     with contextlib.ExitStack() as stack:
         stack.enter_context(lock_session_dir(directory))
         if plan is not None:
-            sess = open_or_create_session(directory, plan, _recorded_model(directory) or "")
+            sess = open_or_create_session(directory, plan, None)
         else:
             sess = Session.open(directory)
         repl = Repl(

@@ -1,0 +1,119 @@
+"""What the drafting commands (draft, regenerate, session) share: the chat model and
+exemplar retriever of one run, its retry notices and its progress bar."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from drafter.cli.common import err_console
+from drafter.cli.llmopts import model_scope
+from drafter.drafting import DraftPlan, RunResult, make_retriever, run_draft
+from drafter.guided import resolve_mode
+from drafter.llm import LLMConfig, LLMFailure, make_chat_model
+from drafter.models import SearchHit
+from drafter.outline import SectionTask
+from drafter.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from drafter.session import Session
+
+Retriever = Callable[[str, str, int], list[SearchHit]]
+RetryPrinter = Callable[[SectionTask, int, object, float], None]
+
+
+def open_store_if_any(settings: Settings) -> object | None:
+    """The exemplar store, or None (with a note) when it is empty or absent."""
+    from drafter.store import CorpusStore
+
+    if settings.chroma_url is None and not (settings.store / "chroma.sqlite3").exists():
+        err_console.print(
+            f"[yellow]范文库 {settings.store} 不存在，本次不使用范文（可先运行 drafter ingest）。[/]"
+        )
+        return None
+    store = CorpusStore.open(settings)
+    if store.count() == 0:
+        err_console.print("[yellow]范文库为空，本次不使用范文。[/]")
+        return None
+    return store
+
+
+@dataclass
+class Engine:
+    """The chat model and exemplar retriever of one command (made once, used many times)."""
+
+    cfg: LLMConfig
+    model: BaseChatModel
+    retriever: Retriever | None
+    mode: str = "slots"  # drafting mode, resolved from settings.draft_mode and the model
+
+    @property
+    def name(self) -> str:
+        return f"{self.cfg.provider}/{self.cfg.model}"
+
+    def run(self, session: Session, plan: DraftPlan, **options: Any) -> RunResult:
+        """run_draft with this engine's model, retriever, retry policy and mode."""
+        return run_draft(
+            session,
+            plan,
+            self.model,
+            model_name=self.name,
+            retriever=self.retriever,
+            max_retries=self.cfg.max_retries,
+            backoff=self.cfg.backoff,
+            mode=self.mode,
+            **options,
+        )
+
+
+def open_engine(
+    stack: contextlib.ExitStack,
+    settings: Settings,
+    *,
+    base_url: str | None,
+    model: str | None,
+    allow_remote: bool,
+) -> Engine:
+    """Enter the model scope on ``stack`` (a local server stops when the stack closes)."""
+    cfg = stack.enter_context(
+        model_scope(settings, base_url=base_url, model=model, allow_remote=allow_remote)
+    )
+    return Engine(
+        cfg,
+        make_chat_model(cfg),
+        make_retriever(open_store_if_any(settings)),
+        resolve_mode(settings.draft_mode, cfg.model),
+    )
+
+
+def retry_printer(console_print: Callable[[str], None]) -> RetryPrinter:
+    """A retry notice per backoff, naming the section: the writer sees why it is waiting."""
+
+    def on_retry(task: SectionTask, attempt: int, failure: object, delay: float) -> None:
+        msg = failure.message if isinstance(failure, LLMFailure) else str(failure)
+        console_print(
+            f"[yellow]{task.heading or task.id}：第{attempt}次重试：{msg}，{delay:.1f}秒后重试…[/]"
+        )
+
+    return on_retry
+
+
+def draft_progress(console: Console, *, disable: bool = False) -> Progress:
+    """The section-by-section progress bar of a drafting run."""
+    return Progress(
+        TextColumn("[bold]起草[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=disable,
+    )
