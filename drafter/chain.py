@@ -9,7 +9,6 @@ fall back to a paragraph composed by code. Only code renders slots into numbers.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import threading
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from drafter.compose import fallback_template
 from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.guided import GuidedPrompts, draft_guided, supports
-from drafter.llm import TRUNCATED_PROBLEM, LLMError, LLMFailure, complete_with_retries
+from drafter.llm import TRUNCATED_PROBLEM, LLMError, LLMFailure, complete_with_retries, prompt_hash
 from drafter.models import SearchHit
 from drafter.outline import SectionTask
 from drafter.prompts import PromptSet
@@ -219,11 +218,6 @@ def build_messages(
     return [SystemMessage(content=system), HumanMessage(content=human)]
 
 
-def prompt_hash(messages: list[BaseMessage]) -> str:
-    joined = "\x00".join(str(m.content) for m in messages)
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
-
-
 def _used_slots(template: str) -> list[str]:
     seen: list[str] = []
     for m in SLOT_RE.finditer(template):
@@ -248,21 +242,23 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
     guided = ctx.mode == "guided" and supports(task)
     # Guided pieces are too short to need exemplars, and the small model copies them.
     exemplars = [] if guided else exemplars_for(task, ctx)
-    messages = build_messages(task, ctx, exemplars, request.instruction)
-    first_hash = prompt_hash(messages)
     history: list[str] = []
 
     def make_version(
-        text: str, template: str, origin: Literal["model", "fallback"], check: Verification
+        text: str,
+        template: str,
+        origin: Literal["model", "fallback"],
+        check: Verification,
+        sent: str,
     ) -> Version:
-        """The same provenance (prompt, exemplars, instruction) for either outcome."""
+        """The same provenance (prompt sent, exemplars, instruction) for either outcome."""
         return Version(
             text=text,
             template=template,
             origin=origin,
             created_at=now,
             model=ctx.model_name,
-            prompt_hash=first_hash,
+            prompt_hash=sent,
             instruction=request.instruction,
             exemplars=exemplars,
             figures_used=_used_slots(template),
@@ -275,6 +271,9 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
 
     if guided:
         return _guided_version(task, ctx, request.instruction, notice, make_version)
+
+    messages = build_messages(task, ctx, exemplars, request.instruction)
+    first_hash = prompt_hash(messages)
 
     broken: set[str] = set()  # which rules the model kept breaking, for the fallback note
     for attempt in range(1, ctx.max_reprompts + 2):
@@ -305,6 +304,7 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
                     template,
                     "model",
                     Verification(ok=True, attempts=attempt, fallback=False),
+                    first_hash,
                 )
             broken.add(RULE_NUMBERS)
             problems = flags
@@ -333,6 +333,7 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
             fallback=True,
             flags=[fallback_note(broken), *flags],
         ),
+        first_hash,
     )
 
 
@@ -341,7 +342,7 @@ def _guided_version(
     ctx: DraftContext,
     instruction: str | None,
     notice: Callable[[int, LLMFailure, float], None],
-    make_version: Callable[[str, str, Literal["model", "fallback"], Verification], Version],
+    make_version: Callable[[str, str, Literal["model", "fallback"], Verification, str], Version],
 ) -> Version:
     """Draft piece by piece (drafter.guided); the assembled template is checked like any other."""
     guided = draft_guided(task, ctx, instruction, notice)
@@ -371,6 +372,7 @@ def _guided_version(
             fallback=origin == "fallback" or bool(fell_back),
             flags=[*notes, *flags],
         ),
+        guided.prompt_hash,
     )
 
 

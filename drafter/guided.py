@@ -13,6 +13,7 @@ template then goes through the same rendering and verification as any other draf
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Callable
@@ -27,7 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from drafter.compose import enumerate_items, fallback_template, results_sentence, target_item
 from drafter.errors import ConfigError
 from drafter.figures import Slot
-from drafter.llm import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMFailure, complete_with_retries
+from drafter.llm import (
+    LOCAL_MODEL_NAME,
+    TRUNCATED_PROBLEM,
+    LLMFailure,
+    complete_with_retries,
+    prompt_hash,
+)
 from drafter.outline import SectionTask
 from drafter.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.verify import find_violations
@@ -143,6 +150,7 @@ class PartResult:
     attempts: int
     problems: list[str] = field(default_factory=list)
     optional: bool = False  # from Part.optional: left out, not written by code, on failure
+    prompt_hash: str = ""  # of the first question asked (see llm.prompt_hash)
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -486,11 +494,14 @@ def run_part(
     system = SystemMessage(content=ctx.guided_prompts().system.render(bureau=ctx.figures.bureau))
     history: list[str] = []
     note = ""
+    first_hash = ""
     for attempt in range(1, ctx.max_reprompts + 2):
         # A fresh question with the errors attached, not a longer conversation: measured,
         # the 1.5B model repeats its own bad answer when it is shown it again.
         prompt = part.prompt_for(attempt)
         messages: list[BaseMessage] = [system, HumanMessage(content=prompt + note)]
+        if attempt == 1:
+            first_hash = prompt_hash(messages)
         answer = complete_with_retries(
             ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=on_retry
         )
@@ -500,12 +511,14 @@ def run_part(
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
             problems.insert(0, TRUNCATED_PROBLEM)
         if not problems:
-            return PartResult(text, True, attempt, history, part.optional)
+            return PartResult(text, True, attempt, history, part.optional, first_hash)
         history.extend(f"{part.name} 第{attempt}稿：{p}" for p in problems)
         note = "\n\n" + ctx.guided_prompts().retry.render(
             errors="\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
         )
-    return PartResult(part.fallback, False, ctx.max_reprompts + 1, history, part.optional)
+    return PartResult(
+        part.fallback, False, ctx.max_reprompts + 1, history, part.optional, first_hash
+    )
 
 
 def supports(task: SectionTask) -> bool:
@@ -528,6 +541,12 @@ class GuidedDraft:
     def fell_back(self) -> list[str]:
         """Required parts written by code (optional elaborations left out do not count)."""
         return [n for n, r in self.parts.items() if not r.from_model and not r.optional]
+
+    @property
+    def prompt_hash(self) -> str:
+        """One digest over the first question of every piece, in the order they were asked."""
+        joined = "\x00".join(r.prompt_hash for r in self.parts.values())
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
     @property
     def attempts(self) -> int:

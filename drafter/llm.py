@@ -28,13 +28,14 @@ line or an error message, and nothing in this module writes it anywhere.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import json
 import math
 import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -91,6 +92,7 @@ __all__ = [
     "describe_endpoint",
     "invoke_with_retries",
     "make_chat_model",
+    "prompt_hash",
     "resolve_llm_config",
     "retry_delay",
 ]
@@ -652,6 +654,12 @@ def retry_delay(
         return 0.0
     base = min(MAX_BACKOFF, backoff * 2.0 ** max(0, attempt - 1))
     return min(MAX_BACKOFF, base * (0.8 + 0.4 * rand()))
+
+
+def prompt_hash(messages: Sequence[BaseMessage]) -> str:
+    """A short digest of exactly what was sent, kept with each version as provenance."""
+    joined = "\x00".join(str(m.content) for m in messages)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
 #: Sent back to the model when an answer stopped at the token limit (Completion.truncated).

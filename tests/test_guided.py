@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -165,6 +166,23 @@ def test_numbers_written_by_the_model_are_sent_back_then_code_writes_the_part(pl
     assert "15家" not in version.text
     assert "将研发活动规范、成长性较好的78家企业" in version.text  # the fact, written by code
     assert any("15家" in v for v in version.verification.violations)
+
+
+def test_the_prompt_hash_records_the_questions_actually_asked(plan: Any) -> None:
+    asked: list[list[dict[str, Any]]] = []
+
+    def recording(messages: list[dict[str, Any]]) -> str:
+        asked.append(messages)
+        return small_model(messages)
+
+    version = draft_section(SectionRequest(task(plan, "area_entities")), context(plan, recording))
+    assert version.origin == "model" and version.verification.attempts == 1
+
+    def digest(texts: list[str]) -> str:
+        return hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()[:16]
+
+    per_piece = [digest([str(m["content"]) for m in messages]) for messages in asked]
+    assert version.prompt_hash == digest(per_piece)
 
 
 def test_a_piece_cut_off_at_the_token_limit_is_asked_again(plan: Any) -> None:
