@@ -2091,6 +2091,16 @@ class SlotTable:
             return f"{found.ref} {self._main[found.id]}"
         return f"{found.ref} {found.label}：{found.text}"
 
+    def allow_numbers_in_name(self, name: str, *, also_unitless: bool = False) -> None:
+        """Digits and numerals inside a name ("5G", "十四五") may appear in a draft: allowed
+        numbers, never slots. ``also_unitless``: an indicator's label, whose numbers a
+        sentence may also quote bare."""
+        for _, value, unit in _numbers_in(name):
+            if also_unitless:
+                self._extra.append((value, None))
+            self._extra.append((value, unit))
+        self._extra.extend(_spelled_numbers(name))
+
     def allowed_years(self) -> set[int]:
         """Years a draft may name: the report's year and the ones either side of it."""
         year = self.figures.year
@@ -2167,16 +2177,11 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
 
     f = k = 0
     for area in figures.sections:
-        for _, value, unit in _numbers_in(area.name):
-            table._extra.append((value, unit))
-        table._extra.extend(_spelled_numbers(area.name))
+        table.allow_numbers_in_name(area.name)
         for ind in area.indicators:
             f += 1
             fid = f"F{f}"
-            for _, value, unit in _numbers_in(ind.label):
-                table._extra.append((value, None))
-                table._extra.append((value, unit))
-            table._extra.extend(_spelled_numbers(ind.label))
+            table.allow_numbers_in_name(ind.label, also_unitless=True)
             sid = area.id
             main = format_quantity(ind.value, ind.unit)
             table.add(
@@ -2250,9 +2255,7 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
             sentence_slots("K", k, fact, "工作事实（整句）", "fact", area.id)
     plan_label = "下半年目标" if period is Period.HALF_YEAR else f"{year + 1}年目标"
     for t, target in enumerate(figures.plan.targets, start=1):
-        for _, value, unit in _numbers_in(target.name):
-            table._extra.append((value, unit))
-        table._extra.extend(_spelled_numbers(target.name))
+        table.allow_numbers_in_name(target.name)
         table.add(
             Slot(
                 f"T{t}",
@@ -2268,7 +2271,5 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
     for r, priority in enumerate(figures.plan.priorities, start=1):
         sentence_slots("R", r, priority, "工作重点（整句）", "priority", "plan")
     for text in (figures.bureau, figures.region or "", figures.title):
-        for _, value, unit in _numbers_in(text):
-            table._extra.append((value, unit))
-        table._extra.extend(_spelled_numbers(text))
+        table.allow_numbers_in_name(text)
     return table
