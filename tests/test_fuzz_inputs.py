@@ -45,7 +45,7 @@ from hypothesis import HealthCheck, currently_in_test_context, event, given, set
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from test_figures import HEADER, INFO, ROWS
-from test_read import make_pdf
+from test_read import make_pdf, pdf_from_objects
 
 from drafter.compose import fallback_template
 from drafter.errors import DrafterError, InputError
@@ -876,22 +876,6 @@ def overlapping_zip_docx(path: Path) -> None:
         "<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(new_directory), directory, 0
     )
     path.write_bytes(data[:directory] + new_directory + record)
-
-
-def pdf_from_objects(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"

@@ -73,6 +73,11 @@ def make_pdf(pages: list[str]) -> bytes:
         )
         stream = f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode("ascii")
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+    return pdf_from_objects(objects)
+
+
+def pdf_from_objects(objects: list[bytes]) -> bytes:
+    """PDF objects 1…n (object 1 the catalog) serialised with an exact xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
