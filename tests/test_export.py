@@ -362,6 +362,20 @@ def _document_xml(path: Path) -> bytes:
 # ------------------------------------------------------------------ round trips
 
 
+def heading_tree(text: str) -> tuple[str | None, list[tuple[int, str, list[str]]]]:
+    """The title and every section (level, heading, paragraphs) as the corpus parses them."""
+    out: list[tuple[int, str, list[str]]] = []
+
+    def walk(nodes: list[Any]) -> None:
+        for s in nodes:
+            out.append((s.level, s.heading, list(s.paragraphs)))
+            walk(s.children)
+
+    parsed = parse_document(clean_text(text))
+    walk(parsed.sections)
+    return parsed.meta.title, out
+
+
 def test_an_exported_summary_reads_back_to_the_same_heading_tree_and_text(
     exported: tuple[Path, Path],
 ) -> None:
@@ -369,27 +383,29 @@ def test_an_exported_summary_reads_back_to_the_same_heading_tree_and_text(
     markdown = "\n".join(md_lines(render_markdown(session.meta, session.sections())))
     from_word = read_document(exported[0]).text
 
-    def tree(text: str) -> list[tuple[int, str, list[str]]]:
-        out: list[tuple[int, str, list[str]]] = []
-
-        def walk(nodes: list[Any]) -> None:
-            for s in nodes:
-                out.append((s.level, s.heading, list(s.paragraphs)))
-                walk(s.children)
-
-        parsed = parse_document(clean_text(text))
-        assert parsed.meta.title == meta().title
-        walk(parsed.sections)
-        return out
-
-    expected = tree(markdown)
-    assert tree(from_word) == expected
+    title, expected = heading_tree(markdown)
+    assert title == meta().title
+    assert heading_tree(from_word) == (title, expected)
     assert [h for _, h, _ in expected][:4] == [
         "",
         "一、2025年主要工作及成效",
         "（一）实施梯次培育，创新主体队伍不断壮大",
         "1.省级平台实现新突破",
     ]
+
+
+def test_real_web_summaries_round_trip_through_word(real_corpus: Path, tmp_path: Path) -> None:
+    """Not only our own example: each noisy web copy, cleaned, laid out in Word and read
+    back, gives the same title, heading tree and paragraphs."""
+    sources = sorted(real_corpus.glob("*.txt"))
+    assert sources
+    for source in sources:
+        cleaned = clean_text(read_document(source).text)
+        word = tmp_path / f"{source.stem}.docx"
+        write_docx(text_document(cleaned), word, fonts=Fonts())
+        title, tree = heading_tree(cleaned)
+        assert len(tree) >= 5, source.name
+        assert heading_tree(read_document(word).text) == (title, tree), source.name
 
 
 def test_the_example_word_copies_hold_exactly_the_text_of_the_txt_files() -> None:
