@@ -412,7 +412,8 @@ def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
     text = raw.replace(item, "")
     for label in labels:
         text = re.sub(rf"{re.escape(label)}\s*[：:]\s*", "\n", text)
-    clauses = [c.strip() for c in re.split(r"[。；;\n]+", text)]
+    # "ITEM：addition" leaves a bare "：" once the item is cut out: no clause starts with one.
+    clauses = [c.strip().strip("：:，,、") for c in re.split(r"[。；;\n]+", text)]
     kept = [c for c in clauses if c and contained(c, item) <= 0.6 and not re.search(r"[【】]", c)]
     return tidy("，".join(kept).strip("，"))
 

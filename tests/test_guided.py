@@ -313,6 +313,10 @@ def test_extract_addition_drops_echoed_labels_and_the_item() -> None:
         "鼓励企业与高校共建研发中心，加快成果转化"
     )
     assert extract_addition(f"存在的问题：{item}", item, ("存在的问题",)) == ""
+    # The item followed by a colon: the addition must not start with "："
+    assert extract_addition(f"{item}：加强与高校合作，提供精准服务。", item, ()) == (
+        "加强与高校合作，提供精准服务"
+    )
 
 
 def test_leaks_of_prompt_furniture_are_problems() -> None:
