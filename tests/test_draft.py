@@ -243,6 +243,14 @@ def test_status_json_lists_sections_with_ids(tmp_path: Path) -> None:
     assert row["state"] == "drafted" and row["version"] == 1 and "63家" in row["text"]
 
 
+def test_status_table_shows_heading_only_sections_as_headings_not_pending(tmp_path: Path) -> None:
+    drafted_session(tmp_path / "d", FIGURES)
+    table = drafter_cli("status", "d", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
+    achievements = next(line for line in table.splitlines() if "achievements" in line)
+    assert "（标题）" in achievements
+    assert "待起草" not in table  # every section with text was drafted
+
+
 # --- endpoint faults through the real CLI ------------------------------------------------
 
 

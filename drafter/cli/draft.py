@@ -33,7 +33,7 @@ from drafter.drafting import (
 from drafter.errors import DrafterError, InputError
 from drafter.export import DOCX_FILE
 from drafter.figures import build_slot_table, load_figures
-from drafter.interactive import STATE_LABELS
+from drafter.interactive import STATE_LABELS, container_ids
 from drafter.llm import (
     LLMError,
     describe_endpoint,
@@ -179,13 +179,14 @@ def _print_status(sections: list, *, title: str) -> None:  # type: ignore[type-a
     table = Table(title=title)
     for col in ("章节ID", "标题", "状态", "版本", "来源", "疑点"):
         table.add_column(col, overflow="fold")
+    heading_only = container_ids(sections)  # never drafted: not "待起草"
     for s in sections:
         v = s.current_version
         flags = section_flags(s)
         table.add_row(
             s.id,
             s.heading or s.label,
-            STATE_LABELS.get(s.state, s.state),
+            "（标题）" if s.id in heading_only else STATE_LABELS.get(s.state, s.state),
             str(s.current or ""),
             v.origin if v else "",
             "；".join(flags)[:80],
