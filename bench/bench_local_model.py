@@ -35,13 +35,13 @@ from openai.types.chat import (
     ChatCompletionUserMessageParam,
 )
 
-from drafter.chain import DraftContext, build_messages, mask_numbers
-from drafter.drafting import plan_draft
-from drafter.figures import build_slot_table
-from drafter.llm import LOCAL_MODEL_NAME
-from drafter.localmodel import LocalServer, model_status
-from drafter.prompts import PromptSet
-from drafter.session import Exemplar
+from drafter.drafting.chain import DraftContext, build_messages, mask_numbers
+from drafter.drafting.prompts import PromptSet
+from drafter.drafting.run import plan_draft
+from drafter.figures.model import build_slot_table
+from drafter.llm.client import LOCAL_MODEL_NAME
+from drafter.llm.local import LocalServer, model_status
+from drafter.review.session import Exemplar
 from drafter.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ Prints one JSON object on stdout (and a short table on stderr):
   seeded) and synthetic texts in documents of ``--doc-size`` chunks (the add rate), the
   lexical index is built (time, file size), then ``--queries`` queries are timed:
   ``dense`` (``dense_query_vector`` with a precomputed query embedding: Chroma and the
-  store, no model), ``lexical`` (BM25 top-n) and ``hybrid`` (``drafter.retrieve.search``
+  store, no model), ``lexical`` (BM25 top-n) and ``hybrid`` (``drafter.corpus.retrieve.search``
   end to end, including the e5 query embedding), with and without filters;
 * ``peak_rss_mb``: peak resident memory of the process (``resource.getrusage``).
 
@@ -54,11 +54,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from drafter.lexical import LexicalIndex, clear_cache, index_path  # noqa: E402
+from drafter.corpus.lexical import LexicalIndex, clear_cache, index_path  # noqa: E402
+from drafter.corpus.retrieve import OVERFETCH_MAX, candidate_count, search, where_filter  # noqa: E402
+from drafter.corpus.store import CorpusStore  # noqa: E402
 from drafter.models import DocumentInfo, StoredChunk  # noqa: E402
-from drafter.retrieve import OVERFETCH_MAX, candidate_count, search, where_filter  # noqa: E402
 from drafter.settings import Settings  # noqa: E402
-from drafter.store import CorpusStore  # noqa: E402
 
 DIM = 384
 

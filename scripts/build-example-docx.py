@@ -3,7 +3,7 @@
     .venv/bin/python scripts/build-example-docx.py [--fonts-from-settings]
 
 Each examples/<name>.txt becomes examples/<name>（Word版）.docx in the GB/T 9704 layout
-(drafter.export.text_document + write_docx). The Word copy holds exactly the text of the
+(drafter.word.export.text_document + write_docx). The Word copy holds exactly the text of the
 .txt, so `drafter ingest examples/` reads both to the same content and stores the .txt
 once, reporting the Word copy as 重复 (the .txt sorts first and is ingested first).
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from drafter.docx_layout import Fonts  # noqa: E402
-from drafter.export import fonts_from_settings, text_document, write_docx  # noqa: E402
+from drafter.word.layout import Fonts  # noqa: E402
+from drafter.word.export import fonts_from_settings, text_document, write_docx  # noqa: E402
 from drafter.settings import load_settings  # noqa: E402
 
 WORD_TAG = "（Word版）"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from drafter.corpus.store import CorpusStore
 from drafter.errors import ConfigError, StoreError
 from drafter.models import DocumentInfo, StoredChunk
 from drafter.settings import Settings
-from drafter.store import CorpusStore
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from drafter.clean import clean_text
+from drafter.corpus.clean import clean_text
 
 COUNTY = "web_county_2023_sti_bureau.txt"
 DISTRICT = "web_district_2020_sti_bureau.txt"
@@ -16,7 +16,7 @@ SHOUGUANG = "web_shouguang_2018h1_sti_bureau.txt"
 REAL_FILES = [COUNTY, DISTRICT, SHOUGUANG]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
-# What a reader recognises as site furniture, written independently of drafter/clean.py.
+# What a reader recognises as site furniture, written independently of drafter/corpus/clean.py.
 FURNITURE = [
     r"收藏\s*分享",
     r"\(赏\)",

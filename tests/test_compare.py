@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, drafter_cli
 
-from drafter.compare import (
+from drafter.compare.align import (
     compare,
     document_from_file,
     document_from_session,
     find_reuse,
     heading_similarity,
 )
-from drafter.figures import load_figures
-from drafter.session import Session
+from drafter.figures.model import load_figures
+from drafter.review.session import Session
 from drafter.testing import StubLLMServer
 from drafter.testing.stub_llm import last_user_text
 

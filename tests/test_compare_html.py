@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_compare import COPIED, LAST, NEAR, copy_session, draft_2025, drafter_cli  # noqa: F401
 
-from drafter.session import Session
+from drafter.review.session import Session
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INJECTED = '<script>alert("x")</script><img src="http://example.com/a.png">&'

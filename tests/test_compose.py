@@ -7,10 +7,10 @@ from pathlib import Path
 import yaml
 from conftest import EXAMPLES
 
-from drafter.compose import enumerate_items, fallback_template
-from drafter.figures import build_slot_table, load_figures
-from drafter.outline import load_outline, outline_path_for, plan_sections
-from drafter.verify import check_text
+from drafter.drafting.compose import enumerate_items, fallback_template
+from drafter.drafting.outline import load_outline, outline_path_for, plan_sections
+from drafter.figures.model import build_slot_table, load_figures
+from drafter.text.numbers import check_text
 
 
 def render_fallback(figures_path: Path, section_id: str) -> str:

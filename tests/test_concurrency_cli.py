@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, write_small_corpus
 
-from drafter.session import Session
+from drafter.review.session import Session
 from drafter.testing import (
     EMBEDDINGS_PATH,
     Fault,

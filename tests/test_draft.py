@@ -15,11 +15,17 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, drafter_cli
 
-from drafter.chain import DraftContext, SectionRequest, draft_all, draft_section, mask_numbers
-from drafter.drafting import open_or_create_session, plan_draft, run_draft
-from drafter.figures import build_slot_table
-from drafter.prompts import PromptSet
-from drafter.session import Session
+from drafter.drafting.chain import (
+    DraftContext,
+    SectionRequest,
+    draft_all,
+    draft_section,
+    mask_numbers,
+)
+from drafter.drafting.prompts import PromptSet
+from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
+from drafter.figures.model import build_slot_table
+from drafter.review.session import Session
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang, status
 from drafter.testing.sessions import drafted_session
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 
-from drafter.session import Session
+from drafter.review.session import Session
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 

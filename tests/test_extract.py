@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 
-from drafter.compare import document_from_file, plan_targets, stated_figures
-from drafter.extract import (
+from drafter.compare.align import document_from_file, plan_targets, stated_figures
+from drafter.figures.extract import (
     Figure,
     Target,
     evaluate_targets,

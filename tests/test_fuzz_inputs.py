@@ -47,15 +47,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from test_figures import HEADER, INFO, ROWS
 from test_read import make_pdf, pdf_from_objects
 
-from drafter.compose import fallback_template
+from drafter.corpus.ingest import prepare_document
+from drafter.corpus.read import read_document
+from drafter.drafting.compose import fallback_template
+from drafter.drafting.outline import load_outline, outline_path_for, plan_sections
 from drafter.errors import DrafterError, InputError
-from drafter.figures import FiguresFile, build_slot_table, load_figures
-from drafter.ingest import prepare_document
+from drafter.figures.model import FiguresFile, build_slot_table, load_figures
 from drafter.models import DocMeta, SourceText
-from drafter.outline import load_outline, outline_path_for, plan_sections
-from drafter.read import read_document
 from drafter.settings import load_settings
-from drafter.verify import check_text
+from drafter.text.numbers import check_text
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 FIGURES_TEXT = FIGURES.read_text(encoding="utf-8")
@@ -1001,7 +1001,7 @@ MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
 from drafter.errors import InputError
-from drafter.read import read_document
+from drafter.corpus.read import read_document
 results = {}
 for name in sys.argv[1:]:
     started = time.monotonic()

@@ -12,11 +12,8 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES
 
-from drafter.chain import DraftContext, SectionRequest, draft_section
-from drafter.drafting import open_or_create_session, plan_draft, run_draft
-from drafter.errors import ConfigError
-from drafter.figures import build_slot_table
-from drafter.guided import (
+from drafter.drafting.chain import DraftContext, SectionRequest, draft_section
+from drafter.drafting.guided import (
     GuidedPrompts,
     examples_for,
     extract_addition,
@@ -28,12 +25,15 @@ from drafter.guided import (
     supports,
     tidy,
 )
-from drafter.llm import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMConfig, make_chat_model
-from drafter.outline import SectionTask
-from drafter.prompts import PromptSet
+from drafter.drafting.outline import SectionTask
+from drafter.drafting.prompts import PromptSet
+from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
+from drafter.errors import ConfigError
+from drafter.figures.model import build_slot_table
+from drafter.llm.client import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMConfig, make_chat_model
 from drafter.testing import FakeChatModel, Reply, StubLLMServer, truncated
 from drafter.testing.stub_llm import last_user_text
-from drafter.verify import check_text
+from drafter.text.numbers import check_text
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 Responder = Callable[[list[dict[str, Any]]], str]

@@ -28,8 +28,8 @@ import pytest
 from conftest import EXAMPLES
 from test_guided import small_model
 
-from drafter.prompts import PromptSet
-from drafter.session import Session
+from drafter.drafting.prompts import PromptSet
+from drafter.review.session import Session
 from drafter.testing import Reply, ScriptedDrafter, StubLLMServer
 from drafter.testing.stub_llm import last_user_text, message_text
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import EXAMPLES
 
-from drafter.chain import DraftContext, SectionRequest, draft_section
-from drafter.drafting import plan_draft
-from drafter.figures import build_slot_table
-from drafter.interactive import (
+from drafter.drafting.chain import DraftContext, SectionRequest, draft_section
+from drafter.drafting.prompts import PromptSet
+from drafter.drafting.run import plan_draft
+from drafter.figures.model import build_slot_table
+from drafter.review.edits import (
     check_edited_text,
     container_ids,
     diff_lines,
@@ -24,8 +25,7 @@ from drafter.interactive import (
     resolve_section,
     sentences,
 )
-from drafter.prompts import PromptSet
-from drafter.session import SectionState, Version
+from drafter.review.session import SectionState, Version
 from drafter.testing import FakeChatModel, ScriptedDrafter
 
 FIGURES = EXAMPLES / "figures-2025.yaml"

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drafter import lexical
-from drafter.errors import InputError, StoreError
-from drafter.lexical import (
+from drafter.corpus import lexical
+from drafter.corpus.lexical import (
     K1,
     QUERY_UNIGRAM_WEIGHT,
     B,
@@ -24,6 +23,7 @@ from drafter.lexical import (
     indexed_text,
     tokenize,
 )
+from drafter.errors import InputError, StoreError
 from drafter.models import StoredChunk
 
 

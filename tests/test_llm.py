@@ -1,4 +1,4 @@
-"""drafter.llm: endpoint resolution, the ChatOpenAI client, error classification, retries.
+"""drafter.llm.client: endpoint resolution, the ChatOpenAI client, error classification, retries.
 
 Network: loopback only (the stub server, or a bound port that does not listen).
 """
@@ -19,7 +19,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
 from drafter.errors import ConfigError, DrafterError
-from drafter.llm import (
+from drafter.llm.client import (
     MAX_BACKOFF,
     MAX_RETRY_AFTER,
     PRESETS,

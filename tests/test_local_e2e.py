@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 
-from drafter import localmodel
-from drafter.localmodel import find_running_server, model_status
+from drafter.llm.client import local as localmodel
+from drafter.llm.local import find_running_server, model_status
 from drafter.settings import Settings
 
 FIGURES = EXAMPLES / "figures-2025.yaml"

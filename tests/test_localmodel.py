@@ -24,10 +24,10 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from drafter import localmodel
 from drafter.errors import DrafterError
-from drafter.llm import LOCAL_MODEL_NAME, LLMConfig, make_chat_model
-from drafter.localmodel import (
+from drafter.llm.client import LOCAL_MODEL_NAME, LLMConfig, make_chat_model
+from drafter.llm.client import local as localmodel
+from drafter.llm.local import (
     LocalServer,
     ModelSpec,
     ProgressCallback,

@@ -19,13 +19,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from pypdf import PdfReader, PdfWriter
 
-from drafter.errors import InputError
-from drafter.read import (
+from drafter.corpus.read import (
     SUPPORTED_SUFFIXES,
     collect_input_files,
     iter_input_files,
     read_document,
 )
+from drafter.errors import InputError
 
 SUMMARY = "示例县科学技术局2024年工作总结\n一、工作开展情况\n全年共组织科技项目申报56项。\n"
 

@@ -10,10 +10,10 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from drafter.clean import clean_text
-from drafter.docx_structure import format_number
-from drafter.read import read_document
-from drafter.segment import parse_document
+from drafter.corpus.clean import clean_text
+from drafter.corpus.docx_numbering import format_number
+from drafter.corpus.read import read_document
+from drafter.corpus.segment import parse_document
 
 TITLE = "示例县科学技术局2024年工作总结及2025年工作打算"
 

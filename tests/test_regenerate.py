@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, drafter_cli
 
-from drafter.drafting import plan_draft, run_draft
-from drafter.session import Session, lock_session_dir
+from drafter.drafting.run import plan_draft, run_draft
+from drafter.review.session import Session, lock_session_dir
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang
 from drafter.testing.sessions import drafted_session
 

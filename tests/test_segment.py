@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from drafter.clean import clean_text
-from drafter.models import Chunk, DocMeta, ParsedDocument, Period, Section, SectionKind
-from drafter.segment import (
+from drafter.corpus.clean import clean_text
+from drafter.corpus.segment import (
     chunk_document,
     classify_heading,
     infer_meta,
@@ -19,6 +18,7 @@ from drafter.segment import (
     split_enumeration,
     split_sentences,
 )
+from drafter.models import Chunk, DocMeta, ParsedDocument, Period, Section, SectionKind
 
 COUNTY = "web_county_2023_sti_bureau.txt"
 DISTRICT = "web_district_2020_sti_bureau.txt"

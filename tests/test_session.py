@@ -15,7 +15,7 @@ import pytest
 
 from drafter.atomic import WriteError, atomic_write_json, atomic_write_text
 from drafter.errors import DrafterError
-from drafter.session import (
+from drafter.review.session import (
     Exemplar,
     SectionState,
     Session,
@@ -503,7 +503,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from drafter.session import Session
+    from drafter.review.session import Session
 
     session = Session.open(Path(sys.argv[1]))
     with session.lock():

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES
 
-from drafter.session import Session, lock_session_dir
+from drafter.review.session import Session, lock_session_dir
 from drafter.testing import Reply, ScriptedDrafter, StubLLMServer, hang
 from drafter.testing.sessions import drafted_session
 

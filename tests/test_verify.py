@@ -1,4 +1,4 @@
-"""Behaviour of drafter.verify: numbers in officialese, structural words, violations, checks.
+"""Behaviour of drafter.text.numbers: numbers in officialese, structural words, violations, checks.
 
 Design principle 1: the model may refer to figures only through slots; anything numeric it
 writes itself is a violation, and rendered text is checked against the allowed figures.
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drafter.verify import (
+from drafter.text.numbers import (
     DEFAULT_ALLOWLIST,
     Allowlist,
     FlagKind,

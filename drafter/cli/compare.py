@@ -23,7 +23,7 @@ from drafter.cli.common import (
     print_json,
     store_settings,
 )
-from drafter.compare import (
+from drafter.compare.align import (
     KIND_LABELS,
     CompareDoc,
     Comparison,
@@ -34,8 +34,8 @@ from drafter.compare import (
     spans_for,
 )
 from drafter.errors import InputError
-from drafter.extract import STATUS_LABELS
-from drafter.figures import format_number, load_figures
+from drafter.figures.extract import STATUS_LABELS
+from drafter.figures.model import format_number, load_figures
 
 _STATUS_STYLE = {"met": "green", "not_met": "bold red", "not_reported": "dim"}
 _REUSE_STYLE = {"verbatim": "on red3", "near": "on dark_orange3", "partial": "on orange4"}
@@ -79,7 +79,7 @@ def compare_cmd(
         this_doc, last_doc, figures=figures_file, figures_name=str(figures) if figures else None
     )
     if html is not None:
-        from drafter.report_html import render_html
+        from drafter.compare.report_html import render_html
 
         atomic_write_text(html, render_html(result))
         err_console.print(f"HTML 报告已写入 {escape(str(html))}", highlight=False)
@@ -124,7 +124,7 @@ def _load_last(
             hint="检查文件路径；或用 --store 指定范文库，再写文档 ID 或文件名"
             "（drafter corpus list 可列出）。",
         )
-    from drafter.store import CorpusStore
+    from drafter.corpus.store import CorpusStore
 
     with err_console.status("正在从范文库读取上年总结…"):
         corpus = CorpusStore.open(settings)

@@ -22,11 +22,11 @@ from drafter.cli.common import (
     print_json,
     store_settings,
 )
+from drafter.corpus.ingest import FileOutcome, IngestReport, ingest_paths
+from drafter.corpus.retrieve import search as hybrid_search
+from drafter.corpus.store import CorpusStore
 from drafter.errors import DrafterError, InputError
-from drafter.ingest import FileOutcome, IngestReport, ingest_paths
 from drafter.models import DocMeta, Period, SearchHit, SectionKind
-from drafter.retrieve import search as hybrid_search
-from drafter.store import CorpusStore
 
 KIND_LABELS = {
     SectionKind.OPENING: "总体情况",

@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from drafter.chain import SectionSkipped
 from drafter.cli.common import (
     AllowRemoteOpt,
     ChromaUrlOpt,
@@ -24,22 +23,23 @@ from drafter.cli.common import (
 )
 from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
-from drafter.drafting import (
+from drafter.drafting.chain import SectionSkipped
+from drafter.drafting.outline import SectionTask
+from drafter.drafting.run import (
     DraftPlan,
     open_or_create_session,
     plan_draft,
     unfinished_sections,
 )
 from drafter.errors import DrafterError, InputError
-from drafter.export import DOCX_FILE
-from drafter.figures import build_slot_table, load_figures
-from drafter.interactive import STATE_LABELS, container_ids
-from drafter.llm import (
+from drafter.figures.model import build_slot_table, load_figures
+from drafter.llm.client import (
     LLMError,
     describe_endpoint,
 )
-from drafter.outline import SectionTask
-from drafter.session import SectionState, Session, Version, lock_session_dir, section_flags
+from drafter.review.edits import STATE_LABELS, container_ids
+from drafter.review.session import SectionState, Session, Version, lock_session_dir, section_flags
+from drafter.word.export import DOCX_FILE
 
 
 def register(app: typer.Typer) -> None:
@@ -222,8 +222,8 @@ def check(
     as_json: JsonOpt = False,
 ) -> None:
     """核对文稿中的每个数字：与数据文件及其派生数（同比、完成率等）都对不上的逐条列出。"""
-    from drafter.read import read_document
-    from drafter.verify import check_text
+    from drafter.corpus.read import read_document
+    from drafter.text.numbers import check_text
 
     if not file.exists():
         raise InputError(f"找不到文件 {file}。")

@@ -13,17 +13,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from drafter.cli.common import err_console
 from drafter.cli.llmopts import model_scope
-from drafter.drafting import DraftPlan, RunResult, make_retriever, run_draft
-from drafter.guided import resolve_mode
-from drafter.llm import LLMConfig, LLMFailure, make_chat_model
+from drafter.drafting.guided import resolve_mode
+from drafter.drafting.outline import SectionTask
+from drafter.drafting.run import DraftPlan, RunResult, make_retriever, run_draft
+from drafter.llm.client import LLMConfig, LLMFailure, make_chat_model
 from drafter.models import SearchHit
-from drafter.outline import SectionTask
 from drafter.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from drafter.session import Session
+    from drafter.review.session import Session
 
 Retriever = Callable[[str, str, int], list[SearchHit]]
 RetryPrinter = Callable[[SectionTask, int, object, float], None]
@@ -31,7 +31,7 @@ RetryPrinter = Callable[[SectionTask, int, object, float], None]
 
 def open_store_if_any(settings: Settings) -> object | None:
     """The exemplar store, or None (with a note) when it is empty or absent."""
-    from drafter.store import CorpusStore
+    from drafter.corpus.store import CorpusStore
 
     if settings.chroma_url is None and not (settings.store / "chroma.sqlite3").exists():
         err_console.print(

@@ -38,9 +38,9 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """导出草稿：Word 按 GB/T 9704 公文格式排版，落款为单位和日期；--review 另出带批注的审阅稿。"""
-    from drafter.export import export_session, fonts_from_settings, parse_date
-    from drafter.session import Session
+    from drafter.review.session import Session
     from drafter.settings import load_settings
+    from drafter.word.export import export_session, fonts_from_settings, parse_date
 
     fmt = fmt.strip().lower()
     if fmt not in ("docx", "md"):

@@ -16,11 +16,11 @@ import typer
 
 from drafter.cli.common import err_console
 from drafter.errors import DrafterError
-from drafter.llm import LLMConfig, resolve_llm_config
+from drafter.llm.client import LLMConfig, resolve_llm_config
 from drafter.settings import Settings
 
 if TYPE_CHECKING:
-    from drafter.localmodel import LocalServer
+    from drafter.llm.local import LocalServer
 
 LlmBaseUrlOpt = Annotated[
     str | None,
@@ -75,7 +75,7 @@ def model_scope(
 
 def _start_local_server(settings: Settings, stack: contextlib.ExitStack) -> LocalServer:
     """Start (or reuse) the bundled llama.cpp server; it is stopped when the stack closes."""
-    from drafter.localmodel import LocalServer, ensure_llama_cpp
+    from drafter.llm.local import LocalServer, ensure_llama_cpp
 
     command = settings.local_server_command
     if command is None:

@@ -9,8 +9,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from drafter.cli.common import JsonOpt, err_console, out_console, print_json
-from drafter.llm import LOCAL_MODEL_NAME
-from drafter.localmodel import (
+from drafter.llm.client import LOCAL_MODEL_NAME
+from drafter.llm.local import (
     LLAMA_CPP_REQUIREMENT,
     MODEL_SHA256,
     find_running_server,

@@ -37,15 +37,17 @@ from drafter.cli.common import (
 from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.cli.regenerate import regenerate_section
-from drafter.drafting import (
+from drafter.drafting.outline import SectionTask
+from drafter.drafting.run import (
     DraftPlan,
     open_or_create_session,
     plan_draft,
     plan_from_session,
 )
 from drafter.errors import DrafterError
-from drafter.figures import SlotTable, build_slot_table
-from drafter.interactive import (
+from drafter.figures.model import SlotTable, build_slot_table
+from drafter.llm.client import describe_endpoint
+from drafter.review.edits import (
     COMMANDS,
     INSTRUCTION_PRESETS,
     STATE_LABELS,
@@ -65,9 +67,7 @@ from drafter.interactive import (
     pending_ids,
     resolve_section,
 )
-from drafter.llm import describe_endpoint
-from drafter.outline import SectionTask
-from drafter.session import (
+from drafter.review.session import (
     ORIGIN_LABELS,
     SectionState,
     Session,

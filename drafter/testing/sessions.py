@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drafter.drafting import open_or_create_session, plan_draft, run_draft
-from drafter.session import Session
+from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
+from drafter.review.session import Session
 from drafter.testing.fake_chat import FakeChatModel
 from drafter.testing.stub_llm import ScriptedDrafter
 

@@ -5,7 +5,7 @@ A writer comparing this year with last year needs the numbers side by side: 全�
 before it; 比上年增长12.5% its growth. The plan section of last year's summary holds the
 targets this year is measured against (申报市级以上科技项目30项以上).
 
-Numbers are found by :func:`drafter.verify.find_numbers` (Arabic and Chinese numerals,
+Numbers are found by :func:`drafter.text.numbers.find_numbers` (Arabic and Chinese numerals,
 万/亿, ranges, qualifiers such as 以上/余); this module only names them. Naming is a
 heuristic over the clause before a number (or after it, for 完成84项科技成果登记): it
 strips place and time words (全县, 全年, 目前), verbs of having (共有, 达到) and keeps the
@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from drafter.figures import (
+from drafter.figures.model import (
     FiguresFile,
     completion_rate,
     format_number,
     format_quantity,
     percent_change,
 )
-from drafter.verify import (
+from drafter.text.numbers import (
     Form,
     NumberMention,
     find_numbers,

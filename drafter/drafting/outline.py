@@ -1,4 +1,4 @@
-"""Outlines (prompts/outlines/*.yaml) turned into one drafting task per section.
+"""Outlines (templates/outlines/*.yaml, package data) turned into one drafting task per section.
 
 The outline says which sections a summary has and in what order; the figures file
 decides how many （一） work-area sections there are and which slots each may use.
@@ -14,10 +14,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from drafter.drafting.prompts import PROMPTS_DIR
 from drafter.errors import ConfigError
-from drafter.figures import FiguresFile, Slot, SlotTable
+from drafter.figures.model import FiguresFile, Slot, SlotTable
 from drafter.models import Period, SectionKind
-from drafter.prompts import PROMPTS_DIR
 
 OUTLINES_DIR = PROMPTS_DIR / "outlines"
 CHINESE_ORDINALS = "一二三四五六七八九十"

@@ -21,7 +21,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Literal
 
-from drafter.extract import (
+from drafter.corpus.segment import strip_marker
+from drafter.figures.extract import (
     Figure,
     FigureRow,
     Target,
@@ -36,10 +37,9 @@ from drafter.extract import (
     overlay,
     unique,
 )
-from drafter.figures import FiguresFile
+from drafter.figures.model import FiguresFile
 from drafter.models import DocumentInfo, Section, SectionKind, StoredChunk
-from drafter.segment import strip_marker
-from drafter.verify import sentence_spans
+from drafter.text.numbers import sentence_spans
 
 KIND_LABELS: dict[str, str] = {
     "opening": "总体情况",
@@ -131,7 +131,7 @@ def parts_from_sections(sections: Sequence[Section]) -> list[Part]:
 
 def document_from_text(text: str, *, name: str, origin: str = "file") -> CompareDoc:
     """A cleaned summary parsed the way the corpus parses it."""
-    from drafter.segment import parse_document
+    from drafter.corpus.segment import parse_document
 
     parsed = parse_document(text, source_name=name)
     return CompareDoc(
@@ -145,8 +145,8 @@ def document_from_text(text: str, *, name: str, origin: str = "file") -> Compare
 
 def document_from_file(path: Path) -> CompareDoc:
     """A .docx/.txt/.md (or .pdf) summary: read, clean, parse."""
-    from drafter.clean import clean_text
-    from drafter.read import read_document
+    from drafter.corpus.clean import clean_text
+    from drafter.corpus.read import read_document
 
     source = read_document(path)
     return document_from_text(clean_text(source.text), name=path.name)
@@ -154,7 +154,7 @@ def document_from_file(path: Path) -> CompareDoc:
 
 def document_from_session(directory: Path) -> CompareDoc:
     """A draft directory: its sections as they stand now (the version in force)."""
-    from drafter.session import Session
+    from drafter.review.session import Session
 
     session = Session.open(directory)
     parts: list[Part] = []

@@ -4,7 +4,7 @@ Layout (one Chroma database, embedded ``PersistentClient`` or a ``chroma run`` s
 
 * ``<collection>``: one record per chunk; document = chunk text, metadata = the other
   :class:`~drafter.models.StoredChunk` fields (None values dropped), cosine space,
-  embedded by a registered drafter embedding function (see :mod:`drafter.embed`).
+  embedded by a registered drafter embedding function (see :mod:`drafter.corpus.embed`).
 * ``<collection>__docs``: the registry, one record per document (the
   :class:`~drafter.models.DocumentInfo` fields plus per-kind chunk counts as metadata,
   with a 1-dimensional dummy embedding so no model runs) and one ``__drafter_revision__``
@@ -38,7 +38,7 @@ from urllib.parse import urlparse
 import filelock
 from chromadb.api.types import Documents, EmbeddingFunction
 
-from drafter.embed import describe_embedding, embedding_identity, make_embedder
+from drafter.corpus.embed import describe_embedding, embedding_identity, make_embedder
 from drafter.errors import ConfigError, DrafterError, InputError, StoreError
 from drafter.models import DocumentInfo, StoredChunk
 from drafter.settings import Settings, require_local_or_allowed
@@ -293,7 +293,7 @@ class CorpusStore:
 
         Embedded ``PersistentClient(settings.store)`` unless ``settings.chroma_url`` names
         a Chroma server (which must be on this machine unless ``settings.allow_remote``).
-        ``embedder`` defaults to :func:`drafter.embed.make_embedder`.
+        ``embedder`` defaults to :func:`drafter.corpus.embed.make_embedder`.
         """
         validate_collection_name(settings.collection)
         server: _Server | None = None

@@ -25,22 +25,27 @@ import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from drafter.compose import enumerate_items, fallback_template, results_sentence, target_item
+from drafter.drafting.compose import (
+    enumerate_items,
+    fallback_template,
+    results_sentence,
+    target_item,
+)
+from drafter.drafting.outline import SectionTask
+from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.errors import ConfigError
-from drafter.figures import Slot
-from drafter.llm import (
+from drafter.figures.model import Slot
+from drafter.llm.client import (
     LOCAL_MODEL_NAME,
     TRUNCATED_PROBLEM,
     LLMFailure,
     complete_with_retries,
     prompt_hash,
 )
-from drafter.outline import SectionTask
-from drafter.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
-from drafter.verify import find_violations
+from drafter.text.numbers import find_violations
 
 if TYPE_CHECKING:
-    from drafter.chain import DraftContext
+    from drafter.drafting.chain import DraftContext
 
 GUIDED_DIR = PROMPTS_DIR / "guided"
 ORDINAL_RE = re.compile(r"[一二三四五六七八九十]是")

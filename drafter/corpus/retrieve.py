@@ -4,7 +4,7 @@ How the two rankings are combined
 ---------------------------------
 1. **Candidates.** Both retrievers return their best ``n = max(4k, 20)`` chunks under the
    same filters (kind, bureau, year): Chroma through ``store.dense_query`` with a where
-   filter, the lexical index (:mod:`drafter.lexical`) with the same filters as array masks.
+   filter, the lexical index (:mod:`drafter.corpus.lexical`) with the same filters as array masks.
    In a large store a broad filter is applied to an unfiltered over-fetch instead of as a
    Chroma where-filter, which is 10–60× slower there (see ``_dense_candidates``).
 
@@ -33,7 +33,7 @@ How the two rankings are combined
    query's words are rare or absent (synonyms, paraphrases); dense still decides the
    order among chunks that match about equally well. The gate is skipped when no chunk
    shares a token with the query (then dense is the only evidence). BM25 is computed
-   with query-side unigram weight 0.2 (:data:`drafter.lexical.QUERY_UNIGRAM_WEIGHT`):
+   with query-side unigram weight 0.2 (:data:`drafter.corpus.lexical.QUERY_UNIGRAM_WEIGHT`):
    the characters of a multi-character query word count a fifth of its bigrams, so 专
    and 利 scattered through a passage do not outweigh one occurrence of 专利.
 
@@ -69,8 +69,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from drafter.corpus.lexical import LexicalIndex, indexed_text
 from drafter.errors import InputError
-from drafter.lexical import LexicalIndex, indexed_text
 from drafter.models import SearchHit, StoredChunk
 
 __all__ = [
@@ -108,7 +108,7 @@ DEFAULT_INDEX_NAME = "corpus"
 
 
 class RetrievalStore(Protocol):
-    """The part of :class:`drafter.store.CorpusStore` that retrieval uses."""
+    """The part of :class:`drafter.corpus.store.CorpusStore` that retrieval uses."""
 
     @property
     def lexical_cache_dir(self) -> Path: ...

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from drafter.atomic import atomic_write_bytes, atomic_write_text
-from drafter.docx_layout import Block, Fonts, OfficialDocument, build_document, document_bytes
 from drafter.errors import InputError
+from drafter.word.layout import Block, Fonts, OfficialDocument, build_document, document_bytes
 
 if TYPE_CHECKING:
-    from drafter.session import SectionState, Session, SessionMeta
+    from drafter.review.session import SectionState, Session, SessionMeta
     from drafter.settings import Settings
 
 __all__ = [
@@ -179,7 +179,7 @@ def session_document(
     meta: SessionMeta, sections: list[SectionState], *, date: str
 ) -> OfficialDocument:
     """The draft in force, laid out as render_markdown lays it out, with review comments."""
-    from drafter.session import _is_container, _paragraphs
+    from drafter.review.session import _is_container, _paragraphs
 
     doc = OfficialDocument(title=meta.title, bureau=meta.bureau, date=date)
     for i, state in enumerate(sections):
@@ -201,7 +201,7 @@ def session_document(
 
 
 def _add_review_comments(state: SectionState, part: _SectionBlocks) -> None:
-    from drafter.session import section_flags
+    from drafter.review.session import section_flags
 
     version = state.current_version
     anchor = part.anchor
@@ -297,7 +297,7 @@ def export_session(
     fonts: Fonts | None = None,
 ) -> ExportResult:
     """Write the draft (and with ``review`` its review copy) in ``fmt``."""
-    from drafter.session import render_markdown, render_review
+    from drafter.review.session import render_markdown, render_review
 
     sections = session.sections()
     target = out or session.dir / (DOCX_FILE if fmt == "docx" else "draft.md")

@@ -1,4 +1,4 @@
-"""Prompt templates from prompts/*.md, checked when loaded.
+"""Prompt templates from templates/*.md (package data), checked when loaded.
 
 A template file starts with a YAML front matter that declares its variables; the body
 uses ${name} placeholders (string.Template, so figure slots such as {F1} in the text are
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent / "templates"
 
 
 class PromptTemplate(BaseModel):

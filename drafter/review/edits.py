@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from drafter.figures import SlotTable, UnknownSlotError
-from drafter.session import SectionState, Verification, Version
-from drafter.verify import Flag, check_text, find_numbers, is_structural
+from drafter.figures.model import SlotTable, UnknownSlotError
+from drafter.review.session import SectionState, Verification, Version
+from drafter.text.numbers import Flag, check_text, find_numbers, is_structural
 
 #: The four states the writer sees (plus 已修改 for a person's own text).
 STATE_LABELS: dict[str, str] = {

@@ -8,7 +8,7 @@ character plus every adjacent character pair is the classic segmenter-free appro
 query word of two or more characters is matched by its bigrams, single characters add a
 little recall, and BM25's idf keeps 的/在/工作 from mattering. Measured for this project,
 it is nearly as good as the e5 embeddings on keyword queries and about 100× faster; the
-hybrid retriever (drafter.retrieve) fuses both.
+hybrid retriever (drafter.corpus.retrieve) fuses both.
 
 Tokens (see :func:`tokenize`): full-width letters and digits and compatibility forms of
 CJK characters are folded as NFKC would (Ａ１ → a1, ⼯ → 工); every CJK character and every

@@ -2,7 +2,7 @@
 
 This module knows nothing about sessions: it lays out an :class:`OfficialDocument` (a
 title, headings and paragraphs, the issuing bureau and the date) as a python-docx
-``Document``. drafter.export builds the ``OfficialDocument`` from a session or a text.
+``Document``. drafter.word.export builds the ``OfficialDocument`` from a session or a text.
 
 Why the XML is touched directly in places: python-docx's ``font.name`` does not write
 ``w:eastAsia`` (Chinese text would silently fall back to another font), its default

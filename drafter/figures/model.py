@@ -567,7 +567,7 @@ def change_wording(
         return Wording(f"比{last}{delta.text}", delta.numbers)
     ratio = current / before
     if ratio in _DOUBLINGS:
-        # 翻一番 states the multiple (2倍, as drafter.verify reads it), 增长1倍 the growth
+        # 翻一番 states the multiple (2倍, as drafter.text.numbers reads it), 增长1倍 the growth
         return Wording(
             f"同比{_DOUBLINGS[ratio]}",
             ((ratio - 1, "倍"), (ratio, "倍"), (_round((ratio - 1) * 100, places), "%")),
@@ -2126,7 +2126,7 @@ class SlotTable:
 def _spelled_numbers(text: str) -> list[NumberWithUnit]:
     """Every quantity a text of the user's states, however written ("两项", "三成",
     "3至5家", "1,000"): a draft quoting the text contains them."""
-    from drafter.verify import find_numbers, is_structural  # local: a large module
+    from drafter.text.numbers import find_numbers, is_structural  # local: a large module
 
     found: list[NumberWithUnit] = []
     for mention in find_numbers(text):

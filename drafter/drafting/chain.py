@@ -20,16 +20,22 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
-from drafter.compose import fallback_template
+from drafter.drafting.compose import fallback_template
+from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
+from drafter.drafting.outline import SectionTask
+from drafter.drafting.prompts import PromptSet
 from drafter.errors import DrafterError
-from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
-from drafter.guided import GuidedPrompts, draft_guided, supports
-from drafter.llm import TRUNCATED_PROBLEM, LLMError, LLMFailure, complete_with_retries, prompt_hash
+from drafter.figures.model import FiguresFile, SlotTable, UnknownSlotError
+from drafter.llm.client import (
+    TRUNCATED_PROBLEM,
+    LLMError,
+    LLMFailure,
+    complete_with_retries,
+    prompt_hash,
+)
 from drafter.models import SearchHit
-from drafter.outline import SectionTask
-from drafter.prompts import PromptSet
-from drafter.session import Exemplar, Verification, Version
-from drafter.verify import check_text, find_numbers, find_violations, is_structural
+from drafter.review.session import Exemplar, Verification, Version
+from drafter.text.numbers import check_text, find_numbers, find_violations, is_structural
 
 Retriever = Callable[[str, str, int], list[SearchHit]]
 RetryNotice = Callable[[SectionTask, int, LLMFailure, float], None]
@@ -67,7 +73,7 @@ class DraftContext:
     backoff: float = 1.0
     on_retry: RetryNotice | None = None
     allowed_years: set[int] = field(default_factory=set)
-    # "guided": small local models write short number-free pieces (drafter.guided);
+    # "guided": small local models write short number-free pieces (drafter.drafting.guided);
     # "slots": the model writes the whole section with slots.
     mode: str = "slots"
     _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)
@@ -344,7 +350,7 @@ def _guided_version(
     notice: Callable[[int, LLMFailure, float], None],
     make_version: Callable[[str, str, Literal["model", "fallback"], Verification, str], Version],
 ) -> Version:
-    """Draft piece by piece (drafter.guided); the assembled template is checked like any other."""
+    """Draft piece by piece (drafter.drafting.guided); the assembled template is checked like any other."""
     guided = draft_guided(task, ctx, instruction, notice)
     facts = {s.ref for s in task.slots if s.role == "fact"}
     check_task = dataclasses.replace(task, required=[r for r in task.required if r not in facts])

@@ -14,19 +14,19 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from drafter.chain import DraftContext, SectionRequest, draft_all
-from drafter.errors import InputError
-from drafter.figures import FiguresFile, build_slot_table, load_figures
-from drafter.models import SearchHit
-from drafter.outline import (
+from drafter.drafting.chain import DraftContext, SectionRequest, draft_all
+from drafter.drafting.outline import (
     SectionTask,
     compose_title,
     load_outline,
     outline_path_for,
     plan_sections,
 )
-from drafter.prompts import PromptSet
-from drafter.session import (
+from drafter.drafting.prompts import PromptSet
+from drafter.errors import InputError
+from drafter.figures.model import FiguresFile, build_slot_table, load_figures
+from drafter.models import SearchHit
+from drafter.review.session import (
     SectionState,
     Session,
     SessionMeta,
@@ -150,7 +150,7 @@ def _pending(task: SectionTask) -> SectionState:
 def make_retriever(store: object | None) -> Callable[[str, str, int], list[SearchHit]] | None:
     if store is None:
         return None
-    from drafter.retrieve import search
+    from drafter.corpus.retrieve import search
 
     def retrieve(query: str, kind: str, k: int) -> list[SearchHit]:
         return search(store, query, k=k, kind=kind)  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from drafter.docx_structure import DocxStructure, has_marker, heading_marker, join_marker
+from drafter.corpus.docx_numbering import DocxStructure, has_marker, heading_marker, join_marker
 from drafter.errors import InputError
 from drafter.models import SourceText
 

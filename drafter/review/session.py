@@ -564,7 +564,7 @@ class Session:
 
         Returns the paths of draft.md and review.md; draft.docx is ``dir / export.DOCX_FILE``.
         """
-        from drafter.export import DOCX_FILE, write_session_docx
+        from drafter.word.export import DOCX_FILE, write_session_docx
 
         sections = self.sections()
         atomic_write_text(self.draft_path, render_markdown(self.meta, sections))

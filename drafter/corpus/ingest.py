@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from drafter.clean import clean_text
+from drafter.corpus.clean import clean_text
+from drafter.corpus.read import iter_input_files, read_document
+from drafter.corpus.segment import chunk_document, parse_document
+from drafter.corpus.store import CorpusStore
 from drafter.errors import DrafterError, InputError
 from drafter.models import Chunk, DocMeta, DocumentInfo, ParsedDocument, SourceText, StoredChunk
-from drafter.read import iter_input_files, read_document
-from drafter.segment import chunk_document, parse_document
 from drafter.settings import Settings
-from drafter.store import CorpusStore
 
 Status = Literal["added", "replaced", "unchanged", "duplicate", "skipped"]
 
