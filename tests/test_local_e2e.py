@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 
-from drafter.llm.client import local as localmodel
+from drafter.llm import local as localmodel
 from drafter.llm.local import find_running_server, model_status
 from drafter.settings import Settings
 

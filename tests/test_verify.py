@@ -14,26 +14,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drafter.text.numbers import (
-    DEFAULT_ALLOWLIST,
-    Allowlist,
-    FlagKind,
-    Form,
-    NumberMention,
-    Script,
+from drafter.figures.check import FlagKind, check_text
+from drafter.text.numbers import Form, NumberMention, Script, find_numbers
+from drafter.text.numerals import parse_chinese_number
+from drafter.text.sentences import sentence_spans, split_sentences
+from drafter.text.slots import find_slots, normalize_slots, unknown_slots
+from drafter.text.structural import DEFAULT_ALLOWLIST, Allowlist, is_structural
+from drafter.text.units import parse_unit
+from drafter.text.violations import (
     ViolationKind,
     check_slot_syntax,
-    check_text,
-    find_numbers,
-    find_slots,
     find_violations,
-    is_structural,
-    normalize_slots,
-    parse_chinese_number,
-    parse_unit,
-    sentence_spans,
-    split_sentences,
-    unknown_slots,
     violations_feedback,
 )
 

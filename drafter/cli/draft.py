@@ -223,7 +223,7 @@ def check(
 ) -> None:
     """核对文稿中的每个数字：与数据文件及其派生数（同比、完成率等）都对不上的逐条列出。"""
     from drafter.corpus.read import read_document
-    from drafter.text.numbers import check_text
+    from drafter.figures.check import check_text
 
     if not file.exists():
         raise InputError(f"找不到文件 {file}。")

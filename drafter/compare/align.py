@@ -39,7 +39,7 @@ from drafter.figures.extract import (
 )
 from drafter.figures.model import FiguresFile
 from drafter.models import DocumentInfo, Section, SectionKind, StoredChunk
-from drafter.text.numbers import sentence_spans
+from drafter.text.sentences import sentence_spans
 
 KIND_LABELS: dict[str, str] = {
     "opening": "总体情况",

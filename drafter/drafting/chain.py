@@ -25,6 +25,7 @@ from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PromptSet
 from drafter.errors import DrafterError
+from drafter.figures.check import check_text
 from drafter.figures.model import FiguresFile, SlotTable, UnknownSlotError
 from drafter.llm.client import (
     TRUNCATED_PROBLEM,
@@ -35,7 +36,9 @@ from drafter.llm.client import (
 )
 from drafter.models import SearchHit
 from drafter.review.session import Exemplar, Verification, Version
-from drafter.text.numbers import check_text, find_numbers, find_violations, is_structural
+from drafter.text.numbers import find_numbers
+from drafter.text.structural import is_structural
+from drafter.text.violations import find_violations
 
 Retriever = Callable[[str, str, int], list[SearchHit]]
 RetryNotice = Callable[[SectionTask, int, LLMFailure, float], None]

@@ -42,7 +42,7 @@ from drafter.llm.client import (
     complete_with_retries,
     prompt_hash,
 )
-from drafter.text.numbers import find_violations
+from drafter.text.violations import find_violations
 
 if TYPE_CHECKING:
     from drafter.drafting.chain import DraftContext

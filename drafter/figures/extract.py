@@ -28,14 +28,10 @@ from drafter.figures.model import (
     format_quantity,
     percent_change,
 )
-from drafter.text.numbers import (
-    Form,
-    NumberMention,
-    find_numbers,
-    is_structural,
-    parse_unit,
-    sentence_spans,
-)
+from drafter.text.numbers import Form, NumberMention, find_numbers
+from drafter.text.sentences import sentence_spans
+from drafter.text.structural import is_structural
+from drafter.text.units import parse_unit
 
 Measure = Literal["level", "growth", "rate"]
 

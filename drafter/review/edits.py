@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from drafter.figures.check import Flag, check_text
 from drafter.figures.model import SlotTable, UnknownSlotError
 from drafter.review.session import SectionState, Verification, Version
-from drafter.text.numbers import Flag, check_text, find_numbers, is_structural
+from drafter.text.numbers import find_numbers
+from drafter.text.structural import is_structural
 
 #: The four states the writer sees (plus 已修改 for a person's own text).
 STATE_LABELS: dict[str, str] = {

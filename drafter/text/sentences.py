@@ -1,0 +1,80 @@
+"""Sentences and clauses of Chinese official prose: the one splitting rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# --------------------------------------------------------------------------- sentences
+
+SENTENCE_ENDERS = "。！？；!?;"
+CLOSERS = "”’」』）)》〕】"
+CLAUSE_BREAKS = "，,；;。！？!?：:\n"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence: split after 。！？； (and ASCII !?;) together with
+    the closing quotes and brackets that follow, and at line breaks; whitespace trimmed,
+    empty sentences dropped."""
+    spans: list[tuple[int, int]] = []
+
+    def add(a: int, b: int) -> None:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+
+    start = i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            add(start, i)
+            start = i = i + 1
+            continue
+        if c in SENTENCE_ENDERS:
+            j = i + 1
+            while j < n and (text[j] in SENTENCE_ENDERS or text[j] in CLOSERS):
+                j += 1
+            add(start, j)
+            start = i = j
+            continue
+        i += 1
+    add(start, n)
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (see :func:`sentence_spans`)."""
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def sentence_of(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, tuple[int, int]]:
+    """1-based index and span of the sentence holding ``pos`` (or the next one)."""
+    for k, (a, b) in enumerate(spans):
+        if pos < b:
+            return k + 1, (a, b)
+    if spans:
+        return len(spans), spans[-1]
+    return 1, (0, 0)
+
+
+def clause_around(text: str, start: int, end: int, sent: tuple[int, int]) -> str:
+    s0, s1 = sent
+    a, b = start, end
+    while a > s0 and text[a - 1] not in CLAUSE_BREAKS:
+        a -= 1
+    while b < s1 and text[b] not in CLAUSE_BREAKS:
+        b += 1
+    clause = text[a:b].strip()
+    if len(clause) > 40:
+        left = max(a, start - 15)
+        right = min(b, end + 15)
+        clause = ("…" if left > a else "") + text[left:right].strip() + ("…" if right < b else "")
+    return clause or text[start:end]
+
+
+def line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
