@@ -21,7 +21,6 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Literal
 
-from drafter.corpus.segment import strip_marker
 from drafter.figures.extract import (
     Figure,
     FigureRow,
@@ -39,6 +38,7 @@ from drafter.figures.extract import (
 )
 from drafter.figures.model import FiguresFile
 from drafter.models import DocumentInfo, Section, SectionKind, StoredChunk
+from drafter.text.markers import strip_marker
 from drafter.text.sentences import sentence_spans
 
 KIND_LABELS: dict[str, str] = {

@@ -14,16 +14,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DocxStructure", "format_number", "heading_marker"]
+from drafter.text.numerals import LEGAL_DIGITS, LEGAL_UNITS, digit_string, to_chinese
+
+__all__ = ["DocxStructure", "format_number"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _VAL = f"{_W}val"
 _MAX_STYLE_DEPTH = 20
 
-_CN_DIGITS = "〇一二三四五六七八九"
-_LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-_LEGAL_UNITS = ("", "拾", "佰", "仟")
-_CN_UNITS = ("", "十", "百", "千")
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
 _DIZHI = "子丑寅卯辰巳午未申酉戌亥"
 _CIRCLED = "".join(chr(c) for c in range(0x2460, 0x2474))  # ①..⑳
@@ -44,29 +42,6 @@ _ROMAN = (
     (4, "iv"),
     (1, "i"),
 )
-
-
-def _chinese(n: int, digits: str = _CN_DIGITS, units: tuple[str, ...] = _CN_UNITS) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (up to 9999)."""
-    if n <= 0 or n > 9999:
-        return str(n)
-    parts: list[str] = []
-    text = str(n)
-    zero = False
-    for i, ch in enumerate(text):
-        d = int(ch)
-        unit = units[len(text) - 1 - i]
-        if d == 0:
-            zero = True
-            continue
-        if zero and parts:
-            parts.append("零" if digits is _CN_DIGITS else digits[0])
-        zero = False
-        parts.append(digits[d] + unit)
-    result = "".join(parts)
-    if digits is _CN_DIGITS and 10 <= n < 20:
-        result = result[1:]  # 十二, not 一十二
-    return result
 
 
 def _letters(n: int) -> str:
@@ -100,11 +75,11 @@ def format_number(n: int, fmt: str) -> str:
         "taiwaneseCounting",
         "taiwaneseCountingThousand",
     ):
-        return _chinese(n)
+        return to_chinese(n)
     if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
-        return "".join(_CN_DIGITS[int(d)] for d in str(n))
+        return digit_string(n)
     if fmt in ("chineseLegalSimplified", "ideographLegalTraditional"):
-        return _chinese(n, _LEGAL_DIGITS, _LEGAL_UNITS)
+        return to_chinese(n, LEGAL_DIGITS, LEGAL_UNITS)
     if fmt == "ideographTraditional":
         return _from_table(_TIANGAN, n)
     if fmt == "ideographZodiac":
@@ -128,37 +103,6 @@ def format_number(n: int, fmt: str) -> str:
     if fmt == "upperRoman":
         return _roman(n).upper()
     return str(n)  # decimal and anything unknown
-
-
-_MARKER_START = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]"
-    r"|\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[)）]|第[一二三四五六七八九十]{1,3}[章节部分篇])"
-)
-
-
-def has_marker(text: str) -> bool:
-    """True when the text already starts with a heading number (typed or rendered)."""
-    return _MARKER_START.match(text) is not None
-
-
-def heading_marker(level: int, n: int) -> str:
-    """The 公文 number of the n-th heading of a level: 一、 （一） 1. （1）."""
-    cn = _chinese(n)
-    return {1: f"{cn}、", 2: f"（{cn}）", 3: f"{n}.", 4: f"（{n}）"}.get(level, "")
-
-
-def join_marker(marker: str, text: str, *, suffix: str = "tab") -> str:
-    """Number and text as one line; a space only where the number would run into digits
-    or Latin text ("1. 2024年…"), none after full-width punctuation ("一、", "（一）")."""
-    if not marker:
-        return text
-    text = text.lstrip()
-    if marker[-1].isascii() and (suffix != "nothing" or text[:1].isascii()):
-        return f"{marker} {text}"
-    return marker + text
-
-
-# --- numbering.xml ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

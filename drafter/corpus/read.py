@@ -31,9 +31,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from drafter.corpus.docx_numbering import DocxStructure, has_marker, heading_marker, join_marker
+from drafter.corpus.docx_numbering import DocxStructure
 from drafter.errors import InputError
 from drafter.models import SourceText
+from drafter.text.markers import has_marker, heading_marker, join_marker
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

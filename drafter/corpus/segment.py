@@ -21,6 +21,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from drafter.models import Chunk, DocMeta, ParsedDocument, Period, Section, SectionKind
+from drafter.text.markers import (
+    ENUMERATION_RE,
+    MARKER_RE,
+    NOT_A_TITLE_RE,
+    first_child_re,
+    normalized_marker,
+    search_marker,
+)
+from drafter.text.numerals import parse_ordinal
 
 __all__ = [
     "chunk_document",
@@ -31,27 +40,12 @@ __all__ = [
     "split_sentences",
 ]
 
-_CN_NUM = "一二三四五六七八九十"
 _CJK = "\u4e00-\u9fff"
 _SENTENCE_END = "。！？!?"
 _CLOSERS = "”’\"'」』）)》】"
 
-# --- heading markers -------------------------------------------------------------------
+# --- heading markers: drafter.text.markers -----------------------------------------------
 
-_MARKER_RE = re.compile(
-    rf"(?P<l2>[（(](?P<n2>[{_CN_NUM}]{{1,3}})[)）])"
-    rf"|(?P<l4>[（(](?P<n4>\d{{1,2}})[)）])"
-    rf"|(?P<l1>(?<![{_CN_NUM}])(?P<n1>[{_CN_NUM}]{{1,3}})、)"
-    rf"|(?P<l3>(?<![\d.．])(?P<n3>\d{{1,2}})[、.．](?!\d))"
-)
-# The first child marker of each level ends an inline title ("一、工作总结（一）实施…").
-_FIRST_CHILD_RE = {
-    1: re.compile(r"[（(]一[)）]|(?<![\d.])1[、.．](?!\d)"),
-    2: re.compile(r"(?<![\d.])1[、.．](?!\d)|[（(]1[)）]"),
-    3: re.compile(r"[（(]1[)）]"),
-}
-# "一、二、三等奖", "1、2号楼": a numeral right after the marker means a list, not a heading.
-_NOT_A_TITLE_RE = re.compile(rf"\s*(?:[{_CN_NUM}]{{1,3}}|\d{{1,3}})(?:[、，,]|等)")
 _TITLE_MAX = 50  # a run-in heading is one short sentence
 _OWN_LINE_MAX = 60  # a heading standing alone on its line
 
@@ -185,7 +179,7 @@ def _extract_head(paragraphs: Sequence[str]) -> _Head:
     i = 0
     while i < len(paragraphs) and i < 5:
         line = paragraphs[i]
-        if not _is_short_line(line) or _MARKER_RE.match(line):
+        if not _is_short_line(line) or MARKER_RE.match(line):
             break
         if title is not None and line == title:
             pass
@@ -227,7 +221,7 @@ def _strip_run_in_head(first: str, title: str | None) -> tuple[str, str | None, 
     if title and first.startswith(title):
         first = first[len(title) :].lstrip()
     else:
-        m = None if _MARKER_RE.match(first) else re.match(r"^(?P<title>\S{4,60}?)\s+", first)
+        m = None if MARKER_RE.match(first) else re.match(r"^(?P<title>\S{4,60}?)\s+", first)
         if (
             m
             and _TITLE_WORDS.search(m.group("title"))
@@ -303,7 +297,7 @@ class _Numbering:
 
 def _is_collapsed(paragraphs: Sequence[str]) -> bool:
     """A web copy that lost its lines: under two lines open with a heading, or a huge block."""
-    heading_lines = sum(1 for p in paragraphs if _MARKER_RE.match(p))
+    heading_lines = sum(1 for p in paragraphs if MARKER_RE.match(p))
     return heading_lines < 2 or max((len(p) for p in paragraphs), default=0) > 1500
 
 
@@ -320,55 +314,24 @@ def _scan_paragraph(paragraph: str, numbering: _Numbering, *, collapsed: bool) -
     body_start = 0
     search_from = 0
     title_end = 0  # the end of an accepted title is a place a heading can start
-    while (m := _MARKER_RE.search(paragraph, search_from)) is not None:
-        start = m.start()
-        level, value = _marker_level(m)
+    while (m := search_marker(paragraph, search_from)) is not None:
+        start, level, value = m.start, m.level, m.number
         ok = (
             _can_start_heading(paragraph, start, level, collapsed=collapsed, title_end=title_end)
             and numbering.accepts(level, value, lenient=start == 0 and not collapsed)
-            and not _NOT_A_TITLE_RE.match(paragraph, m.end())
+            and not NOT_A_TITLE_RE.match(paragraph, m.end)
         )
         if not ok:
             search_from = start + 1
             continue
-        title, end = _heading_title(paragraph, m.end(), level, line_start=start == 0)
+        title, end = _heading_title(paragraph, m.end, level, line_start=start == 0)
         if paragraph[body_start:start].strip():
             yield _Text(paragraph[body_start:start])
         numbering.accept(level, value)
-        yield _Heading(level, _normalized_marker(level, m), title)
+        yield _Heading(level, normalized_marker(m), title)
         body_start = search_from = title_end = end
     if paragraph[body_start:].strip():
         yield _Text(paragraph[body_start:])
-
-
-def strip_marker(heading: str) -> str:
-    """A heading without its leading 公文 number (一、 （一） 1. （1）); "一流…" keeps its 一."""
-    m = _MARKER_RE.match(heading)
-    return heading[m.end() :].lstrip() if m else heading
-
-
-def _marker_level(m: re.Match[str]) -> tuple[int, int]:
-    for level in (1, 2, 3, 4):
-        raw = m.group(f"n{level}")
-        if raw is not None:
-            return level, (_cn_to_int(raw) if level in (1, 2) else int(raw))
-    raise AssertionError("marker regex matched no group")  # pragma: no cover
-
-
-def _normalized_marker(level: int, m: re.Match[str]) -> str:
-    number = m.group(f"n{level}")
-    return {1: f"{number}、", 2: f"（{number}）", 3: f"{number}.", 4: f"（{number}）"}[level]
-
-
-def _cn_to_int(numeral: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23; 0 for anything else."""
-    digits = {c: i for i, c in enumerate(_CN_NUM, start=1)}
-    if "十" not in numeral:
-        return digits.get(numeral, 0) if len(numeral) == 1 else 0
-    tens, _, ones = numeral.partition("十")
-    tens_value = digits.get(tens, 0) if tens else 1
-    ones_value = digits.get(ones, 0) if ones else 0
-    return tens_value * 10 + ones_value
 
 
 def _can_start_heading(
@@ -398,7 +361,7 @@ def _heading_title(text: str, start: int, level: int, *, line_start: bool) -> tu
     while start < len(text) and text[start].isspace():
         start += 1
     rest = text[start:]
-    child = _FIRST_CHILD_RE.get(level)
+    child = first_child_re(level)
     child_at = child.search(rest, 1) if child else None
     if line_start and child_at is None and _is_short_line(rest.rstrip("。；;：:")):
         return _clean_title(rest), len(text)
@@ -654,7 +617,6 @@ def _infer_period(title: str | None, text: str) -> Period:
 # enumeration and sentences
 # =========================================================================================
 
-_ENUM_RE = re.compile(rf"(?P<n>[{_CN_NUM}]{{1,2}})是")
 _ORDINAL_WORDS = ("首先", "其次", "再次", "最后")
 _ENUM_BOUNDARY = "。；;：:，,！？!?"
 
@@ -680,8 +642,8 @@ def _at_clause_start(text: str, index: int) -> bool:
 def _enumeration_cuts(text: str) -> list[int]:
     cuts: list[int] = []
     expected = 1
-    for m in _ENUM_RE.finditer(text):
-        if _cn_to_int(m.group("n")) == expected and _at_clause_start(text, m.start()):
+    for m in ENUMERATION_RE.finditer(text):
+        if parse_ordinal(m.group("n")) == expected and _at_clause_start(text, m.start()):
             cuts.append(m.start())
             expected += 1
     return [c for c in cuts if c > 0] if len(cuts) >= 2 else []

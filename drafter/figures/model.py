@@ -179,6 +179,8 @@ from pydantic import (
 
 from drafter.errors import DrafterError, InputError
 from drafter.models import Period
+from drafter.text.markers import match_marker
+from drafter.text.numerals import CN_NUMERALS, parse_cn_int
 
 Number = int | Decimal
 """A figure as written by the user: ``int`` for integers, ``Decimal`` keeping its decimals."""
@@ -245,22 +247,6 @@ _INT_RE = re.compile(r"[+-]?\d+")
 _DEC_RE = re.compile(r"[+-]?\d+\.\d+")
 _THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _FIRST_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_MULTIPLIERS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMERAL_CHARS = set(_CN_DIGITS) | set(_CN_MULTIPLIERS) | {"万"}
 
 
 class _Problem(ValueError):
@@ -272,23 +258,6 @@ class _Problem(ValueError):
         self.problem = problem
         self.fix = fix
         self.at = at
-
-
-def _cn_to_int(text: str) -> int | None:
-    """A simple Chinese numeral ("十五", "一百零五", "两万") as an int, else None."""
-    if not text or any(ch not in _CN_NUMERAL_CHARS for ch in text):
-        return None
-    total = section = number = 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            number = _CN_DIGITS[ch]
-        elif ch in _CN_MULTIPLIERS:
-            section += (number or 1) * _CN_MULTIPLIERS[ch]
-            number = 0
-        else:  # 万
-            total += (section + number or 1) * 10000
-            section = number = 0
-    return total + section + number
 
 
 def _show(value: Any) -> str:
@@ -388,10 +357,10 @@ def _number_fix(text: str) -> str:
         return f"数值只写数字，单位写在 {_UNIT_FIELD}：value: {number}，unit: {unit}"
     prefix = ""
     for ch in text:
-        if ch not in _CN_NUMERAL_CHARS:
+        if ch not in CN_NUMERALS:
             break
         prefix += ch
-    as_int = _cn_to_int(prefix)
+    as_int = parse_cn_int(prefix) if prefix else None
     if as_int is not None:
         rest = text[len(prefix) :].strip()
         if rest:
@@ -1379,9 +1348,6 @@ _ROW_TYPES: dict[str, tuple[str, ...]] = {
     "priority": ("重点", "重点工作", "打算", "下步工作", "priority"),
 }
 
-_HEADING_RE = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*(.+)$"
-)
 _NOTE_RE = re.compile(r"^(?:注|说明|备注)[：:]")
 _PLACES_RE = re.compile(r"0\.(0+)")
 
@@ -1709,9 +1675,9 @@ def _table_data(
             only = str(row.get(filled[0]))
             if _NOTE_RE.match(only):
                 continue
-            heading = _HEADING_RE.match(only)
-            if heading:
-                current = heading.group(1).strip()
+            marker = match_marker(only.strip(), levels=(1, 2))
+            if marker is not None and only.strip()[marker.end :].strip():
+                current = only.strip()[marker.end :].strip()
                 section_for(row, current)
                 continue
         type_cell = row.get(header.get("type"))

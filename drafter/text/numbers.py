@@ -39,6 +39,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from drafter.text.chars import narrow
+from drafter.text.markers import find_markers
 from drafter.text.numerals import (
     ASCII_DIGITS,
     CN_DIGITS,
@@ -159,10 +160,6 @@ _CN_MD = "[一二三四五六七八九十]"
 _CODE = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z0-9]+(?:[.\-/][A-Za-z0-9]+)*(?![A-Za-z0-9_])")
 
 _DOCNO = re.compile(r"[〔\[【(]([0-9]{4})[〕\]】)]" + _SP + r"第?([0-9]+)" + _SP + "号")
-_HEAD_CN = re.compile(r"(?<![^\s。;:!?])([一二三四五六七八九十]{1,3})、")
-_HEAD_CN_PAREN = re.compile(r"\(([一二三四五六七八九十]{1,3})\)")
-_HEAD_AR = re.compile(r"(?<![^\s。;:!?])([0-9]{1,2})[.、](?![0-9])")
-_HEAD_AR_PAREN = re.compile(r"\(([0-9]{1,2})\)")
 _ISO_DATE = re.compile(r"(?<![0-9.])([0-9]{4})([-./])([0-9]{1,2})\2([0-9]{1,2})(?![0-9])")
 _YEAR_RANGE = re.compile(
     r"(?<![0-9.])([0-9]{4})" + _SP + "年?" + _SP + _SEP + _SP + r"([0-9]{4})" + _SP + "年(度)?"
@@ -322,15 +319,13 @@ class _Scanner:
                 )
 
     def headings(self) -> None:
-        for rx in (_HEAD_CN, _HEAD_CN_PAREN):
-            for m in rx.finditer(self.t):
-                v = parse_cn_int(m.group(1))
-                if v is not None and self.free(m.start(), m.end()):
-                    self.add(m.start(), m.end(), Decimal(v), form=Form.HEADING)
-        for rx in (_HEAD_AR, _HEAD_AR_PAREN):
-            for m in rx.finditer(self.t):
-                if self.free(m.start(), m.end()):
-                    self.add(m.start(), m.end(), Decimal(m.group(1)), form=Form.HEADING)
+        """Heading markers (drafter.text.markers); 一、 and 1. only at a line or sentence start."""
+        for mk in find_markers(self.t):
+            before = self.t[mk.start - 1] if mk.start else " "
+            if mk.level in (1, 3) and not (before.isspace() or before in "。;:!?"):
+                continue
+            if self.free(mk.start, mk.end):
+                self.add(mk.start, mk.end, Decimal(mk.number), form=Form.HEADING)
 
     def iso_dates(self) -> None:
         for m in _ISO_DATE.finditer(self.t):

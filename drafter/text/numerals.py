@@ -82,3 +82,57 @@ def cn_decimals(number: str) -> int:
     _, dot, frac = number.partition("点")
     return len(frac) if dot else 0
 
+
+
+# --------------------------------------------------------------------------- counting
+
+ORDINAL_NUMERALS = "一二三四五六七八九十"  # the numerals of heading and 一是 counters
+_GEN_DIGITS = "〇一二三四五六七八九"
+_GEN_UNITS = ("", "十", "百", "千")
+LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+LEGAL_UNITS = ("", "拾", "佰", "仟")
+
+
+def parse_ordinal(numeral: str) -> int | None:
+    """A counting numeral as used in 一、（十二）十一是: 一 → 1, 十 → 10, 二十三 → 23.
+
+    Digit strings ("一二", "二〇二五") are years and codes, not counters: None. So is
+    anything that is not a well-formed counting numeral.
+    """
+    if not numeral or any(c not in ORDINAL_NUMERALS + "百零" for c in numeral):
+        return None
+    if len(numeral) > 1 and not any(c in "十百" for c in numeral):
+        return None
+    value = parse_cn_int(numeral)
+    return value if value else None
+
+
+def to_chinese(n: int, digits: str = _GEN_DIGITS, units: tuple[str, ...] = _GEN_UNITS) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (1–9999; else Arabic).
+
+    ``digits``/``units`` give other scripts of the same grammar (LEGAL_DIGITS: 壹拾贰).
+    """
+    if n <= 0 or n > 9999:
+        return str(n)
+    parts: list[str] = []
+    text = str(n)
+    zero = False
+    for i, ch in enumerate(text):
+        d = int(ch)
+        unit = units[len(text) - 1 - i]
+        if d == 0:
+            zero = True
+            continue
+        if zero and parts:
+            parts.append("零" if digits is _GEN_DIGITS else digits[0])
+        zero = False
+        parts.append(digits[d] + unit)
+    result = "".join(parts)
+    if digits is _GEN_DIGITS and 10 <= n < 20:
+        result = result[1:]  # 十二, not 一十二
+    return result
+
+
+def digit_string(n: int) -> str:
+    """2025 → 二〇二五: digit by digit, as Word's ideographDigital shows it."""
+    return "".join(_GEN_DIGITS[int(d)] for d in str(n))

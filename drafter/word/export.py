@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from drafter.atomic import atomic_write_bytes, atomic_write_text
 from drafter.errors import InputError
+from drafter.text.markers import NOT_A_TITLE_RE, match_marker
 from drafter.word.layout import Block, Fonts, OfficialDocument, build_document, document_bytes
 
 if TYPE_CHECKING:
@@ -92,15 +93,6 @@ def review_path(path: Path) -> Path:
 
 # --- heading lines -------------------------------------------------------------------------------
 
-_CN = "一二三四五六七八九十"
-_MARKERS: dict[int, re.Pattern[str]] = {
-    1: re.compile(rf"^[{_CN}]{{1,3}}、"),
-    2: re.compile(rf"^[（(][{_CN}]{{1,3}}[)）]"),
-    3: re.compile(r"^\d{1,2}[.．、](?!\d)\s*"),
-    4: re.compile(r"^[（(]\d{1,2}[)）]"),
-}
-# "一、二、三等奖", "1、2号楼": a numeral right after the marker is a list, not a heading.
-_NOT_A_TITLE = re.compile(rf"\s*(?:[{_CN}]{{1,3}}|\d{{1,3}})(?:[、，,]|等)")
 _HEADING_LINE_MAX = 60
 _RUN_IN_MAX = 50
 _SENTENCE_END = re.compile(r"[。！？!?：:]")
@@ -112,17 +104,15 @@ def split_heading(line: str, levels: tuple[int, ...] = (1, 2, 3, 4)) -> tuple[in
     The heading is the whole line when it stands alone ("（一）主要目标"), or its first
     sentence when the body runs on ("1. 省级平台实现新突破。恒川精工……").
     """
-    for level in levels:
-        m = _MARKERS[level].match(line)
-        if m is None or _NOT_A_TITLE.match(line, m.end()):
-            continue
-        inner = line[:-1] if line[-1:] in "。；;：:" else line
-        if len(line) <= _HEADING_LINE_MAX and not re.search(r"[。！？!?；;]", inner):
-            return level, line
-        end = _SENTENCE_END.search(line, m.end())
-        if end is not None and end.end() - m.end() <= _RUN_IN_MAX:
-            return level, line[: end.end()]
+    m = match_marker(line, levels=levels)
+    if m is None or NOT_A_TITLE_RE.match(line, m.end):
         return None
+    inner = line[:-1] if line[-1:] in "。；;：:" else line
+    if len(line) <= _HEADING_LINE_MAX and not re.search(r"[。！？!?；;]", inner):
+        return m.level, line
+    end = _SENTENCE_END.search(line, m.end)
+    if end is not None and end.end() - m.end <= _RUN_IN_MAX:
+        return m.level, line[: end.end()]
     return None
 
 
