@@ -38,7 +38,7 @@ from openai.types.chat import (
 from drafter.drafting.chain import DraftContext, build_messages, mask_numbers
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.run import plan_draft
-from drafter.figures.model import build_slot_table
+from drafter.figures import build_slot_table
 from drafter.llm.client import LOCAL_MODEL_NAME
 from drafter.llm.local import LocalServer, model_status
 from drafter.review.session import Exemplar

@@ -24,7 +24,7 @@ from drafter.compare.align import (
     find_reuse,
     heading_similarity,
 )
-from drafter.figures.model import load_figures
+from drafter.figures import load_figures
 from drafter.review.session import Session
 from drafter.testing import StubLLMServer
 from drafter.testing.stub_llm import last_user_text

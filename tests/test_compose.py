@@ -9,8 +9,8 @@ from conftest import EXAMPLES
 
 from drafter.drafting.compose import enumerate_items, fallback_template
 from drafter.drafting.outline import load_outline, outline_path_for, plan_sections
+from drafter.figures import build_slot_table, load_figures
 from drafter.figures.check import check_text
-from drafter.figures.model import build_slot_table, load_figures
 
 
 def render_fallback(figures_path: Path, section_id: str) -> str:

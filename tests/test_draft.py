@@ -24,7 +24,7 @@ from drafter.drafting.chain import (
 )
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
-from drafter.figures.model import build_slot_table
+from drafter.figures import build_slot_table
 from drafter.review.session import Session
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang, status
 from drafter.testing.sessions import drafted_session

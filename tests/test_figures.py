@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from drafter.errors import InputError
-from drafter.figures.model import (
+from drafter.figures import (
     FiguresFile,
     IndicatorKind,
     UnknownSectionError,

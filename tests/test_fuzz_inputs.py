@@ -52,8 +52,8 @@ from drafter.corpus.read import read_document
 from drafter.drafting.compose import fallback_template
 from drafter.drafting.outline import load_outline, outline_path_for, plan_sections
 from drafter.errors import DrafterError, InputError
+from drafter.figures import FiguresFile, build_slot_table, load_figures
 from drafter.figures.check import check_text
-from drafter.figures.model import FiguresFile, build_slot_table, load_figures
 from drafter.models import DocMeta, SourceText
 from drafter.settings import load_settings
 

@@ -29,8 +29,8 @@ from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
 from drafter.errors import ConfigError
+from drafter.figures import build_slot_table
 from drafter.figures.check import check_text
-from drafter.figures.model import build_slot_table
 from drafter.llm.client import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMConfig, make_chat_model
 from drafter.testing import FakeChatModel, Reply, StubLLMServer, truncated
 from drafter.testing.stub_llm import last_user_text

@@ -8,7 +8,7 @@ from conftest import EXAMPLES
 from drafter.drafting.chain import DraftContext, SectionRequest, draft_section
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.run import plan_draft
-from drafter.figures.model import build_slot_table
+from drafter.figures import build_slot_table
 from drafter.review.edits import (
     check_edited_text,
     container_ids,

@@ -32,7 +32,7 @@ from drafter.drafting.run import (
     unfinished_sections,
 )
 from drafter.errors import DrafterError, InputError
-from drafter.figures.model import build_slot_table, load_figures
+from drafter.figures import build_slot_table, load_figures
 from drafter.llm.client import (
     LLMError,
     describe_endpoint,

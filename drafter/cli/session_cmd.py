@@ -45,7 +45,7 @@ from drafter.drafting.run import (
     plan_from_session,
 )
 from drafter.errors import DrafterError
-from drafter.figures.model import SlotTable, build_slot_table
+from drafter.figures import SlotTable, build_slot_table
 from drafter.llm.client import describe_endpoint
 from drafter.review.edits import (
     COMMANDS,

@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Literal
 
+from drafter.figures import FiguresFile
 from drafter.figures.extract import (
     Figure,
     FigureRow,
@@ -36,7 +37,6 @@ from drafter.figures.extract import (
     overlay,
     unique,
 )
-from drafter.figures.model import FiguresFile
 from drafter.models import DocumentInfo, Section, SectionKind, StoredChunk
 from drafter.text.markers import strip_marker
 from drafter.text.sentences import sentence_spans

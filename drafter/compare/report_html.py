@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from html import escape
 
 from drafter.compare.align import KIND_LABELS, CompareDoc, Comparison, Part, spans_for
+from drafter.figures import format_number
 from drafter.figures.extract import STATUS_LABELS, Figure, TargetResult
-from drafter.figures.model import format_number
 
 _CSS = """
 body{font-family:"FangSong","STFangsong","仿宋","Noto Serif CJK SC",serif;margin:24px;

@@ -25,8 +25,8 @@ from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PromptSet
 from drafter.errors import DrafterError
+from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.figures.check import check_text
-from drafter.figures.model import FiguresFile, SlotTable, UnknownSlotError
 from drafter.llm.client import (
     TRUNCATED_PROBLEM,
     LLMError,

@@ -7,7 +7,7 @@ rendering and verification: it contains every required figure and no other numbe
 from __future__ import annotations
 
 from drafter.drafting.outline import SectionTask
-from drafter.figures.model import Slot
+from drafter.figures import Slot
 
 ORDINAL_WORDS = ["一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是"]
 

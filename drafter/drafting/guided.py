@@ -34,7 +34,7 @@ from drafter.drafting.compose import (
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.errors import ConfigError
-from drafter.figures.model import Slot
+from drafter.figures import Slot
 from drafter.llm.client import (
     LOCAL_MODEL_NAME,
     TRUNCATED_PROBLEM,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter.drafting.prompts import PROMPTS_DIR
 from drafter.errors import ConfigError
-from drafter.figures.model import FiguresFile, Slot, SlotTable
+from drafter.figures import FiguresFile, Slot, SlotTable
 from drafter.models import Period, SectionKind
 
 OUTLINES_DIR = PROMPTS_DIR / "outlines"

@@ -24,7 +24,7 @@ from drafter.drafting.outline import (
 )
 from drafter.drafting.prompts import PromptSet
 from drafter.errors import InputError
-from drafter.figures.model import FiguresFile, build_slot_table, load_figures
+from drafter.figures import FiguresFile, build_slot_table, load_figures
 from drafter.models import SearchHit
 from drafter.review.session import (
     SectionState,

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from drafter.figures.model import (
-    FiguresFile,
+from drafter.figures import FiguresFile
+from drafter.figures.quantities import (
     completion_rate,
     format_number,
     format_quantity,

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from drafter.figures import SlotTable, UnknownSlotError
 from drafter.figures.check import Flag, check_text
-from drafter.figures.model import SlotTable, UnknownSlotError
 from drafter.review.session import SectionState, Verification, Version
 from drafter.text.numbers import find_numbers
 from drafter.text.structural import is_structural
