@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.llm.client import LLMConfig, make_chat_model
 from drafter.testing import ScriptedDrafter, StubLLMServer
 

@@ -23,7 +23,7 @@ from drafter.drafting.chain import (
     mask_numbers,
 )
 from drafter.drafting.prompts import PromptSet
-from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.figures import build_slot_table
 from drafter.review.session import Session
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang, status

@@ -18,18 +18,17 @@ from drafter.corpus.clean import clean_text
 from drafter.corpus.ingest import prepare_document
 from drafter.corpus.read import read_document
 from drafter.corpus.segment import parse_document
+from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.models import DocMeta
-from drafter.review.session import (
-    Exemplar,
-    SectionState,
-    Session,
-    SessionMeta,
-    Verification,
-    Version,
-    render_markdown,
-)
+from drafter.review.session import SectionState, Session, SessionMeta, render_markdown
 from drafter.settings import Settings
-from drafter.word.export import export_session, session_document, text_document, write_docx
+from drafter.word.export import (
+    export_session,
+    session_document,
+    text_document,
+    write_docx,
+    write_outputs,
+)
 from drafter.word.layout import CHAR_SPACING, LINE_PITCH_TWIPS, Fonts
 
 DATE = "2026年11月23日"
@@ -477,7 +476,7 @@ def test_bad_export_options_are_named_in_chinese(
 
 
 def test_write_outputs_also_writes_draft_docx(session: Session) -> None:
-    draft_md, _ = session.write_outputs()
+    draft_md, _ = write_outputs(session)
     word = session.dir / "draft.docx"
     paragraphs = [p.text for p in docx.Document(str(word)).paragraphs]
     assert paragraphs[:-2] == md_lines(draft_md.read_text("utf-8"))

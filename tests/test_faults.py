@@ -44,7 +44,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, write_small_corpus
 
-from drafter.drafting.run import plan_draft
+from drafter.review.workflow import plan_draft
 from drafter.review.session import Session
 from drafter.testing import (
     EMBEDDINGS_PATH,

@@ -27,7 +27,7 @@ from drafter.drafting.guided import (
 )
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PromptSet
-from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.errors import ConfigError
 from drafter.figures import build_slot_table
 from drafter.figures.check import check_text

@@ -7,11 +7,11 @@ from conftest import EXAMPLES
 
 from drafter.drafting.chain import DraftContext, SectionRequest, draft_section
 from drafter.drafting.prompts import PromptSet
-from drafter.drafting.run import plan_draft
+from drafter.drafting.records import Version
+from drafter.review.workflow import plan_draft
 from drafter.figures import build_slot_table
 from drafter.review.edits import (
     check_edited_text,
-    container_ids,
     diff_lines,
     edit_version,
     explain_flag,
@@ -25,7 +25,7 @@ from drafter.review.edits import (
     resolve_section,
     sentences,
 )
-from drafter.review.session import SectionState, Version
+from drafter.review.session import SectionState, heading_only_ids
 from drafter.testing import FakeChatModel, ScriptedDrafter
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
@@ -99,7 +99,7 @@ def test_heading_only_sections_are_neither_pending_nor_drafted() -> None:
         SectionState(id="area_a", heading="（一）甲", level=2, kind="achievements"),
         SectionState(id="problems", heading="二、问题", level=1, kind="problems"),
     ]
-    assert container_ids(sections) == {"achievements"}
+    assert heading_only_ids(sections) == {"achievements"}
     assert pending_ids(sections) == ["opening", "area_a", "problems"]
 
 

@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 from drafter.errors import DrafterError
-from drafter.llm.client import LOCAL_MODEL_NAME, LLMConfig, make_chat_model
 from drafter.llm import local as localmodel
+from drafter.llm.client import LOCAL_MODEL_NAME, LLMConfig, make_chat_model
 from drafter.llm.local import (
     LocalServer,
     ModelSpec,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, drafter_cli
 
-from drafter.drafting.run import plan_draft, run_draft
+from drafter.review.workflow import plan_draft, run_draft
 from drafter.review.session import Session, lock_session_dir
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang
 from drafter.testing.sessions import drafted_session

@@ -16,9 +16,9 @@ from drafter.corpus.segment import (
     infer_meta,
     parse_document,
     split_enumeration,
-    split_sentences,
 )
 from drafter.models import Chunk, DocMeta, ParsedDocument, Period, Section, SectionKind
+from drafter.text.sentences import split_sentences_keep as split_sentences
 
 COUNTY = "web_county_2023_sti_bureau.txt"
 DISTRICT = "web_district_2020_sti_bureau.txt"

@@ -14,14 +14,12 @@ from pathlib import Path
 import pytest
 
 from drafter.atomic import WriteError, atomic_write_json, atomic_write_text
+from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
 from drafter.review.session import (
-    Exemplar,
     SectionState,
     Session,
     SessionMeta,
-    Verification,
-    Version,
     lock_session_dir,
     merge_redraft,
     render_markdown,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from drafter.settings import Settings, load_settings
+if TYPE_CHECKING:  # pydantic-settings costs a quarter second: `version` does without
+    from drafter.settings import Settings
 
 
 class Terminated(KeyboardInterrupt):
@@ -51,6 +52,8 @@ def store_settings(
     provider: str | None = None,
 ) -> Settings:
     """Settings with the store (and, for drafting commands, provider) options applied."""
+    from drafter.settings import load_settings
+
     return load_settings(
         store=store,
         chroma_url=chroma_url,

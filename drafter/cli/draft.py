@@ -1,4 +1,4 @@
-"""Drafting commands: `draft`, `status`, `check`."""
+"""Drafting command: `draft` (status and check live in review_cmds, which start light)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from drafter.cli.common import (
     AllowRemoteOpt,
@@ -23,29 +22,27 @@ from drafter.cli.common import (
 )
 from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
+from drafter.cli.review_cmds import print_status, status_rows
 from drafter.drafting.chain import SectionSkipped
 from drafter.drafting.outline import SectionTask
-from drafter.drafting.run import (
+from drafter.drafting.records import Version
+from drafter.errors import DrafterError
+from drafter.llm.client import (
+    LLMError,
+    describe_endpoint,
+)
+from drafter.review.session import SectionState, lock_session_dir
+from drafter.review.workflow import (
     DraftPlan,
     open_or_create_session,
     plan_draft,
     unfinished_sections,
 )
-from drafter.errors import DrafterError, InputError
-from drafter.figures import build_slot_table, load_figures
-from drafter.llm.client import (
-    LLMError,
-    describe_endpoint,
-)
-from drafter.review.edits import STATE_LABELS, container_ids
-from drafter.review.session import SectionState, Session, Version, lock_session_dir, section_flags
 from drafter.word.export import DOCX_FILE
 
 
 def register(app: typer.Typer) -> None:
     app.command("draft")(draft)
-    app.command("status")(status)
-    app.command("check")(check)
 
 
 def draft(
@@ -109,11 +106,11 @@ def _draft_with(engine: Engine, plan: DraftPlan, out_dir: Path, as_json: bool) -
                 "drafted": result.drafted,
                 "kept": result.kept,
                 "failed": {k: str(v) for k, v in result.failed.items()},
-                "sections": _status_rows(sections),
+                "sections": status_rows(sections),
             }
         )
     else:
-        _print_status(sections, title=f"{plan.title}（{out_dir}）")
+        print_status(sections, title=f"{plan.title}（{out_dir}）")
         for sid in result.kept:
             out_console.print(
                 f"[cyan]章节 {sid} 已由人工采纳或修改，保留人工版本（新稿存入历史）。[/]"
@@ -153,100 +150,6 @@ def _report_unfinished(plan: DraftPlan, sections: list[SectionState], out_dir: P
         f"只会起草未完成的章节；{escape(str(out_dir))} 中已有的内容不会丢失。[/]",
         highlight=False,
     )
-
-
-def _status_rows(sections: list) -> list[dict[str, object]]:  # type: ignore[type-arg]
-    rows = []
-    for s in sections:
-        v = s.current_version
-        rows.append(
-            {
-                "id": s.id,
-                "heading": s.heading or s.label,
-                "level": s.level,
-                "kind": s.kind,
-                "state": s.state,
-                "version": s.current,
-                "origin": v.origin if v else None,
-                "flags": section_flags(s),
-                "text": s.text,
-            }
-        )
-    return rows
-
-
-def _print_status(sections: list, *, title: str) -> None:  # type: ignore[type-arg]
-    table = Table(title=title)
-    for col in ("章节ID", "标题", "状态", "版本", "来源", "疑点"):
-        table.add_column(col, overflow="fold")
-    heading_only = container_ids(sections)  # never drafted: not "待起草"
-    for s in sections:
-        v = s.current_version
-        flags = section_flags(s)
-        table.add_row(
-            s.id,
-            s.heading or s.label,
-            "（标题）" if s.id in heading_only else STATE_LABELS.get(s.state, s.state),
-            str(s.current or ""),
-            v.origin if v else "",
-            "；".join(flags)[:80],
-            style="yellow" if flags else "",
-        )
-    out_console.print(table)
-
-
-def status(
-    directory: Annotated[Path, typer.Argument(help="草稿目录。")],
-    as_json: JsonOpt = False,
-) -> None:
-    """查看草稿各章节的编号、标题、状态、版本和正文。"""
-    session = Session.open(directory)
-    sections = session.sections()
-    if as_json:
-        print_json(
-            {
-                "title": session.meta.title,
-                "sections": _status_rows(sections),
-                "problems": session.problems,
-            }
-        )
-        return
-    _print_status(sections, title=session.meta.title)
-    for p in session.problems:
-        err_console.print(f"[red]{p}[/]")
-
-
-def check(
-    file: Annotated[Path, typer.Argument(help="要核对的文稿（.md / .txt / .docx）。")],
-    figures: Annotated[Path, typer.Option("--figures", help="本年度数据文件。")],
-    as_json: JsonOpt = False,
-) -> None:
-    """核对文稿中的每个数字：与数据文件及其派生数（同比、完成率等）都对不上的逐条列出。"""
-    from drafter.corpus.read import read_document
-    from drafter.figures.check import check_text
-
-    if not file.exists():
-        raise InputError(f"找不到文件 {file}。")
-    data = load_figures(figures)
-    table = build_slot_table(data)
-    text = read_document(file).text
-    flags = check_text(text, table.allowed_values(), allowed_years=table.allowed_years())
-    items = [
-        {"text": f.raw, "line": f.line, "context": f.sentence, "reason": f.reason} for f in flags
-    ]
-    if as_json:
-        print_json({"flagged": items})
-    elif not items:
-        out_console.print(f"[green]{file} 中的数字均与 {figures} 的数据一致。[/]")
-    else:
-        t = Table(title=f"与数据对不上的数字（{len(items)} 处）")
-        for col in ("行", "数字", "上下文", "原因"):
-            t.add_column(col, overflow="fold")
-        for it in items:
-            t.add_row(str(it["line"]), *(escape(str(it[k])) for k in ("text", "context", "reason")))
-        out_console.print(t)
-    if items:
-        raise typer.Exit(1)
 
 
 __all__ = ["LLMError", "register"]

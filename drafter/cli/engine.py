@@ -15,10 +15,11 @@ from drafter.cli.common import err_console
 from drafter.cli.llmopts import model_scope
 from drafter.drafting.guided import resolve_mode
 from drafter.drafting.outline import SectionTask
-from drafter.drafting.run import DraftPlan, RunResult, make_retriever, run_draft
 from drafter.llm.client import LLMConfig, LLMFailure, make_chat_model
 from drafter.models import SearchHit
+from drafter.review.workflow import DraftPlan, RunResult, make_retriever, run_draft
 from drafter.settings import Settings
+from drafter.word.export import write_outputs
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -69,6 +70,7 @@ class Engine:
             max_retries=self.cfg.max_retries,
             backoff=self.cfg.backoff,
             mode=self.mode,
+            write_outputs=write_outputs,
             **options,
         )
 

@@ -6,24 +6,88 @@ Ctrl-C exits cleanly with code 130.
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 import click
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from drafter import __version__
-from drafter.cli import compare as compare_cli
-from drafter.cli import corpus as corpus_cli
-from drafter.cli import draft as draft_cli
-from drafter.cli import export as export_cli
-from drafter.cli import model as model_cli
-from drafter.cli import regenerate as regenerate_cli
-from drafter.cli import session_cmd, settings_cmd
 from drafter.cli.common import Terminated, err_console
 from drafter.errors import DrafterError
+
+#: Command name → the drafter.cli module that registers it. A command's module (and so
+#: chromadb, openai or langchain) is imported only when that command runs: `version`,
+#: `config`, `status`, `check` and `export` start without them.
+COMMAND_MODULES: dict[str, str] = {
+    "ingest": "corpus",
+    "search": "corpus",
+    "corpus": "corpus",
+    "draft": "draft",
+    "status": "review_cmds",
+    "check": "review_cmds",
+    "export": "export",
+    "config": "settings_cmd",
+    "model": "model",
+    "compare": "compare",
+    "regenerate": "regenerate",
+    "session": "session_cmd",
+}
+
+
+def _module_commands(module: str) -> dict[str, Any]:
+    """The click commands one drafter.cli module registers, built as typer builds them."""
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    importlib.import_module(f"drafter.cli.{module}").register(sub)
+    return dict(typer.main.get_group(sub).commands)
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The group's command table: names known up front, commands built on first use."""
+
+    def __init__(self, eager: MutableMapping[str, Any]) -> None:
+        self._loaded: dict[str, Any] = dict(eager)
+        self._names = list(eager) + [n for n in COMMAND_MODULES if n not in eager]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in COMMAND_MODULES:
+                raise KeyError(name)
+            self._loaded.update(_module_commands(COMMAND_MODULES[name]))
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+        if name not in self._names:
+            self._names.append(name)
+
+    def __delitem__(self, name: str) -> None:
+        self._loaded.pop(name, None)
+        self._names.remove(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+
+class LazyGroup(TyperGroup):
+    """typer's group with a lazily filled command table (see COMMAND_MODULES)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = _LazyCommands(self.commands)
+
 
 app = typer.Typer(
     name="drafter",
@@ -31,15 +95,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
-corpus_cli.register(app)
-draft_cli.register(app)
-export_cli.register(app)
-settings_cmd.register(app)
-model_cli.register(app)
-compare_cli.register(app)
-regenerate_cli.register(app)
-session_cmd.register(app)
+
+
+@app.callback()
+def _root() -> None:
+    """起草局机关年度工作总结（公文），供人工审阅。"""
 
 
 @app.command("version")

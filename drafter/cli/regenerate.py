@@ -28,10 +28,15 @@ from drafter.cli.common import (
 from drafter.cli.engine import Engine, RetryPrinter, open_engine, retry_printer
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.drafting.outline import SectionTask
-from drafter.drafting.run import DraftPlan, plan_from_session
 from drafter.errors import DrafterError
-from drafter.review.edits import STATE_LABELS
-from drafter.review.session import SectionState, Session, lock_session_dir, section_flags
+from drafter.review.session import (
+    STATE_LABELS,
+    SectionState,
+    Session,
+    lock_session_dir,
+    section_flags,
+)
+from drafter.review.workflow import DraftPlan, plan_from_session
 
 
 def register(app: typer.Typer) -> None:

@@ -38,23 +38,16 @@ from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printe
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.cli.regenerate import regenerate_section
 from drafter.drafting.outline import SectionTask
-from drafter.drafting.run import (
-    DraftPlan,
-    open_or_create_session,
-    plan_draft,
-    plan_from_session,
-)
+from drafter.drafting.records import ORIGIN_LABELS, Version
 from drafter.errors import DrafterError
 from drafter.figures import SlotTable, build_slot_table
 from drafter.llm.client import describe_endpoint
 from drafter.review.edits import (
     COMMANDS,
     INSTRUCTION_PRESETS,
-    STATE_LABELS,
     Command,
     Span,
     check_edited_text,
-    container_ids,
     diff_lines,
     edit_version,
     explain_flag,
@@ -68,12 +61,18 @@ from drafter.review.edits import (
     resolve_section,
 )
 from drafter.review.session import (
-    ORIGIN_LABELS,
+    STATE_LABELS,
     SectionState,
     Session,
-    Version,
+    heading_only_ids,
     lock_session_dir,
     section_flags,
+)
+from drafter.review.workflow import (
+    DraftPlan,
+    open_or_create_session,
+    plan_draft,
+    plan_from_session,
 )
 from drafter.settings import Settings
 
@@ -265,7 +264,7 @@ class Repl:
 
     def show_outline(self) -> None:
         sections = self.session.sections()
-        heading_only = container_ids(sections)
+        heading_only = heading_only_ids(sections)
         table = Table(title=f"{self.session.meta.title}（{self.session.dir}）")
         for col in ("序号", "章节ID", "标题", "状态", "版本", "疑点"):
             table.add_column(col, overflow="fold")
@@ -347,7 +346,7 @@ class Repl:
 
     def cmd_next(self, _arg: str) -> None:
         ids = self.ids
-        skip = container_ids(self.session.sections())
+        skip = heading_only_ids(self.session.sections())
         start = ids.index(self.current) + 1 if self.current in ids else 0
         for sid in ids[start:]:
             if sid not in skip:
@@ -530,7 +529,9 @@ class Repl:
         self.show_outline()
 
     def cmd_export(self, _arg: str) -> None:
-        paths = self.session.write_outputs()
+        from drafter.word.export import write_outputs
+
+        paths = write_outputs(self.session)
         self.console.print("[green]已写出：[/]")
         for p in paths:
             self.console.print(f"  {p}", highlight=False)

@@ -30,6 +30,7 @@ from drafter.text.markers import (
     search_marker,
 )
 from drafter.text.numerals import parse_ordinal
+from drafter.text.sentences import split_sentences_keep
 
 __all__ = [
     "chunk_document",
@@ -37,7 +38,6 @@ __all__ = [
     "infer_meta",
     "parse_document",
     "split_enumeration",
-    "split_sentences",
 ]
 
 _CJK = "\u4e00-\u9fff"
@@ -663,20 +663,6 @@ def _ordinal_cuts(text: str) -> list[int]:
     return [c for c in cuts if c > 0]
 
 
-_SENTENCE_END_RE = re.compile(rf"(?:[{_SENTENCE_END}；;]+|…+)[{_CLOSERS}]*")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences ending in 。！？；… with their closing quotes; a tail without one too."""
-    sentences: list[str] = []
-    pos = 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        sentences.append(text[pos : m.end()])
-        pos = m.end()
-    sentences.append(text[pos:])
-    return [s for s in sentences if s.strip()]
-
-
 def _split_clauses(sentence: str, max_chars: int) -> list[tuple[str, bool]]:
     """A sentence cut after ，、 into (clause, hard-cut) pairs.
 
@@ -746,7 +732,7 @@ def _section_pieces(section: Section, parent: tuple[str, ...], max_chars: int) -
         yield _Piece(section.heading, path, _CUT_HEADING, "\n", is_heading=True)
     for paragraph in section.paragraphs:
         for i_index, item in enumerate(split_enumeration(paragraph)):
-            for s_index, sentence in enumerate(split_sentences(item)):
+            for s_index, sentence in enumerate(split_sentences_keep(item)):
                 for c_index, (clause, hard) in enumerate(_split_clauses(sentence, max_chars)):
                     if c_index:
                         cost = _CUT_HARD if hard else _CUT_CLAUSE

@@ -24,6 +24,7 @@ from drafter.drafting.compose import fallback_template
 from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PromptSet
+from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.figures.check import check_text
@@ -35,8 +36,8 @@ from drafter.llm.client import (
     prompt_hash,
 )
 from drafter.models import SearchHit
-from drafter.review.session import Exemplar, Verification, Version
 from drafter.text.numbers import find_numbers
+from drafter.text.slots import SLOT_LIKE_RE, SLOT_RE, normalize_slots
 from drafter.text.structural import is_structural
 from drafter.text.violations import find_violations
 
@@ -57,7 +58,6 @@ def fallback_note(broken: set[str]) -> str:
     return f"模型多次违反{rules}，本节改用程序按数据生成的段落，请人工润色。"
 
 
-SLOT_RE = re.compile(r"[{｛]\s*([A-Za-z_]+\d*(?:\.\d+|\.[a-z]+)?)\s*[}｝]")
 
 
 @dataclass
@@ -98,12 +98,7 @@ def normalise_template(text: str) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines()]
     lines = [re.sub(r"^(#+|\*+|-|•)\s*", "", ln).replace("**", "") for ln in lines if ln]
     body = "\n".join(lines)
-    return SLOT_RE.sub(lambda m: "{" + _canonical_slot(m.group(1)) + "}", body)
-
-
-def _canonical_slot(name: str) -> str:
-    head, _, tail = name.partition(".")
-    return head.upper() + ("." + tail.lower() if tail else "")
+    return normalize_slots(body)
 
 
 def strip_heading(text: str, heading: str) -> str:
@@ -172,12 +167,11 @@ def mask_numbers(text: str) -> str:
 # Corpus text is quoted between <<<范文开始>>> and <<<范文结束>>>: runs of angle brackets
 # (ASCII or full-width) could end that block early, and {F1}-like text would pass for a slot.
 _FENCE_LIKE_RE = re.compile(r"[<＜﹤‹〈《]{2,}|[>＞﹥›〉》]{2,}")
-_SLOT_LIKE_RE = re.compile(r"[{｛][^{}｛｝\n]{0,40}[}｝]")
 
 
 def as_exemplar(text: str) -> str:
     """Corpus text as data: numbers masked, fence markers and slot syntax neutralised."""
-    return _SLOT_LIKE_RE.sub("X", _FENCE_LIKE_RE.sub("", mask_numbers(text)))
+    return SLOT_LIKE_RE.sub("X", _FENCE_LIKE_RE.sub("", mask_numbers(text)))
 
 
 def exemplars_for(task: SectionTask, ctx: DraftContext) -> list[Exemplar]:

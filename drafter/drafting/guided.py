@@ -42,13 +42,15 @@ from drafter.llm.client import (
     complete_with_retries,
     prompt_hash,
 )
+from drafter.text.markers import ENUMERATION_RE
+from drafter.text.sentences import FULL_STOPS
 from drafter.text.violations import find_violations
 
 if TYPE_CHECKING:
     from drafter.drafting.chain import DraftContext
 
 GUIDED_DIR = PROMPTS_DIR / "guided"
-ORDINAL_RE = re.compile(r"[一二三四五六七八九十]是")
+ORDINAL_RE = ENUMERATION_RE  # 一是 … 十二是
 # "……。二是" inside a list: 公文 separates 一是/二是 items with semicolons.
 ITEM_FULL_STOP_RE = re.compile(r"[。；;，,]\s*(?=[二三四五六七八九十]是)")
 SLOT_TOKEN_RE = re.compile(r"\{([A-Z]+\d+(?:\.\d+|\.[a-z]+)?)\}")
@@ -70,7 +72,7 @@ class MeasuresExample(BaseModel):
     def frame(self) -> str:
         """The generic sentences around the 一是/二是 items: the lead and the closing."""
         return "。".join(
-            s for s in re.split(r"[。！？]", self.output) if s and not ORDINAL_RE.search(s)
+            s for s in re.split(f"[{FULL_STOPS}]", self.output) if s and not ORDINAL_RE.search(s)
         )
 
 
@@ -207,7 +209,7 @@ def insert_results(measures: str, results: str) -> str:
     """Put the results after the last 一是/二是 item, before a closing sentence if any."""
     if not results:
         return measures
-    sentences = re.findall(r"[^。！？]+[。！？]?", measures)
+    sentences = re.findall(f"[^{FULL_STOPS}]+[{FULL_STOPS}]?", measures)
     last_item = max((i for i, s in enumerate(sentences) if ORDINAL_RE.search(s)), default=-1)
     cut = last_item + 1 if last_item >= 0 else len(sentences)
     return "".join(sentences[:cut]) + results + "".join(sentences[cut:])

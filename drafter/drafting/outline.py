@@ -18,9 +18,9 @@ from drafter.drafting.prompts import PROMPTS_DIR
 from drafter.errors import ConfigError
 from drafter.figures import FiguresFile, Slot, SlotTable
 from drafter.models import Period, SectionKind
+from drafter.text.markers import heading_marker, strip_marker
 
 OUTLINES_DIR = PROMPTS_DIR / "outlines"
-CHINESE_ORDINALS = "一二三四五六七八九十"
 
 SlotGroup = Literal["overview", "problems", "plan_targets", "plan_priorities", "work_area", "none"]
 RequiredGroup = Literal[
@@ -171,7 +171,7 @@ def plan_sections(outline: Outline, figures: FiguresFile, table: SlotTable) -> l
             required = []
         if group == "problems" and not figures.problems:
             required = []
-        query_bits = [heading.lstrip("一二三四五六七八九十、（）()0123456789. ")]
+        query_bits = [strip_marker(heading)]
         if area_id:
             area = figures.section(area_id)
             query_bits += [i.name for i in area.indicators][:4] + list(area.facts)[:2]
@@ -196,8 +196,7 @@ def plan_sections(outline: Outline, figures: FiguresFile, table: SlotTable) -> l
         if spec.expand == "work_areas":
             add(spec, heading, None, container=True)
             for i, area in enumerate(figures.sections):
-                numeral = CHINESE_ORDINALS[i] if i < len(CHINESE_ORDINALS) else str(i + 1)
-                add(spec, f"（{numeral}）{area.name}", area.id, container=False)
+                add(spec, heading_marker(2, i + 1) + area.name, area.id, container=False)
         elif spec.children:
             add(spec, heading, None, container=True)
             for child in spec.children:

@@ -8,25 +8,17 @@ function with its own tests; drafter/cli/session_cmd.py only prints their result
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from drafter.drafting.records import Verification, Version
 from drafter.figures import SlotTable, UnknownSlotError
 from drafter.figures.check import Flag, check_text
-from drafter.review.session import SectionState, Verification, Version
+from drafter.review.session import SectionState, heading_only_ids
 from drafter.text.numbers import find_numbers
+from drafter.text.sentences import split_sentences
+from drafter.text.slots import SLOT_RE
 from drafter.text.structural import is_structural
-
-#: The four states the writer sees (plus 已修改 for a person's own text).
-STATE_LABELS: dict[str, str] = {
-    "pending": "待起草",
-    "drafted": "已起草",
-    "flagged": "有疑点",
-    "accepted": "已采纳",
-    "edited": "已修改",
-    "unreadable": "文件损坏",
-}
 
 #: Suggested regenerate instructions, offered by completion.
 INSTRUCTION_PRESETS: tuple[str, ...] = (
@@ -103,16 +95,6 @@ def parse_command(line: str) -> Command:
 # --------------------------------------------------------------------- sections
 
 
-def container_ids(sections: list[SectionState]) -> set[str]:
-    """Heading-only sections: titled, never drafted, directly followed by a deeper one."""
-    found: set[str] = set()
-    for i, s in enumerate(sections):
-        nxt = sections[i + 1] if i + 1 < len(sections) else None
-        if s.level >= 1 and nxt is not None and nxt.level > s.level and not s.versions:
-            found.add(s.id)
-    return found
-
-
 def resolve_section(ref: str, ids: list[str]) -> str | None:
     """A section by its row number (1-based), its id, or a unique id prefix."""
     ref = ref.strip()
@@ -144,13 +126,12 @@ def parse_version_numbers(arg: str, count: int) -> list[int]:
 
 def pending_ids(sections: list[SectionState]) -> list[str]:
     """Sections that still need a first draft (heading-only sections excluded)."""
-    skip = container_ids(sections)
+    skip = heading_only_ids(sections)
     return [s.id for s in sections if s.state == "pending" and s.id not in skip]
 
 
 # ------------------------------------------------------------------- highlights
 
-_CANONICAL_SLOT = re.compile(r"\{([A-Za-z_]+\d*(?:\.[A-Za-z]+)?)\}")
 
 
 @dataclass(frozen=True)
@@ -192,7 +173,7 @@ def _template_spans(template: str, text: str, table: SlotTable) -> list[Span] | 
     spans: list[Span] = []
     pos = 0
     last = 0
-    for m in _CANONICAL_SLOT.finditer(template):
+    for m in SLOT_RE.finditer(template):
         literal = template[last : m.start()]
         out.append(literal)
         pos += len(literal)
@@ -259,15 +240,9 @@ def normalise_edit(text: str) -> str:
 
 # ------------------------------------------------------------------------- diffs
 
-_SENTENCE_END = re.compile(r"(?<=[。；！？!?])")
-
-
 def sentences(text: str) -> list[str]:
     """Sentences, paragraph by paragraph: the unit a writer compares versions in."""
-    out: list[str] = []
-    for para in text.splitlines():
-        out += [s.strip() for s in _SENTENCE_END.split(para.strip()) if s.strip()]
-    return out
+    return split_sentences(text)
 
 
 def diff_lines(old: str, new: str, old_label: str, new_label: str) -> list[str]:

@@ -30,6 +30,12 @@ import filelock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drafter.atomic import atomic_write_bytes, atomic_write_text
+from drafter.drafting.records import (
+    ORIGIN_LABELS,
+    Exemplar,
+    Version,
+    utc_now,
+)
 from drafter.errors import DrafterError
 
 SCHEMA_VERSION = 1
@@ -44,28 +50,17 @@ SECTION_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$")
 
 M = TypeVar("M", bound=BaseModel)
 
-Origin = Literal["model", "fallback", "edit", "import"]
 State = Literal["pending", "drafted", "flagged", "accepted", "edited"]
 
+#: The one wording of a section's state, in the terminal, review.md and Word comments.
 STATE_LABELS: dict[str, str] = {
-    "pending": "未起草",
+    "pending": "待起草",
     "drafted": "已起草",
     "flagged": "需重点审阅",
     "accepted": "已采纳",
     "edited": "已人工修改",
     "unreadable": "文件损坏",
 }
-ORIGIN_LABELS: dict[str, str] = {
-    "model": "模型生成",
-    "fallback": "程序按数据生成（兜底）",
-    "edit": "人工修改",
-    "import": "导入",
-}
-
-
-def utc_now() -> str:
-    """ISO 8601 in UTC, to the second: the timestamp format of every session file."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # --------------------------------------------------------------------------- models
@@ -74,57 +69,6 @@ def utc_now() -> str:
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-
-class Exemplar(_Model):
-    """A retrieved passage as the model saw it (numbers masked)."""
-
-    chunk_id: str
-    doc_id: str
-    source: str
-    heading_path: str
-    kind: str
-    year: int | None = None
-    score: float
-    text: str
-
-
-class Verification(_Model):
-    """What the checks found for one version; ``flags`` are shown to the reviewer."""
-
-    ok: bool
-    violations: list[str] = Field(default_factory=list)
-    missing_slots: list[str] = Field(default_factory=list)
-    unknown_slots: list[str] = Field(default_factory=list)
-    attempts: int = Field(default=0, ge=0)
-    fallback: bool = False
-    flags: list[str] = Field(default_factory=list)
-
-    @property
-    def needs_attention(self) -> bool:
-        return bool(
-            not self.ok
-            or self.fallback
-            or self.flags
-            or self.violations
-            or self.missing_slots
-            or self.unknown_slots
-        )
-
-
-class Version(_Model):
-    """One text of a section with its provenance; ``number`` is set by add_version."""
-
-    number: int = Field(default=0, ge=0)
-    text: str
-    template: str | None = None
-    origin: Origin
-    created_at: str = Field(default_factory=utc_now)
-    model: str | None = None  # "provider/model", never a key
-    prompt_hash: str | None = None
-    instruction: str | None = None  # the user's regenerate instruction
-    exemplars: list[Exemplar] = Field(default_factory=list)
-    figures_used: list[str] = Field(default_factory=list)
-    verification: Verification | None = None
 
 
 def _state_for(version: Version) -> State:
@@ -560,15 +504,10 @@ class Session:
             self._replace_keeping_backup(self.meta_path, self.meta, SessionMeta)
 
     def write_outputs(self) -> tuple[Path, Path]:
-        """Write draft.md, draft.docx (GB/T 9704) and review.md from the sections in force.
-
-        Returns the paths of draft.md and review.md; draft.docx is ``dir / export.DOCX_FILE``.
-        """
-        from drafter.word.export import DOCX_FILE, write_session_docx
-
+        """Write draft.md and review.md from the sections in force (draft.docx is the Word
+        stage's: drafter.word.export.write_outputs writes all three)."""
         sections = self.sections()
         atomic_write_text(self.draft_path, render_markdown(self.meta, sections))
-        write_session_docx(self.meta, sections, self.dir / DOCX_FILE)
         atomic_write_text(
             self.review_path,
             render_review(self.meta, sections, problems=self.problems),
@@ -637,14 +576,25 @@ def _parses_as(raw: bytes, model: type[BaseModel]) -> bool:
 # ---------------------------------------------------------------------- rendering
 
 
-def _paragraphs(text: str) -> list[str]:
+def paragraphs_of(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _is_container(index: int, sections: list[SectionState]) -> bool:
-    """A heading-only section: a titled section directly followed by a deeper one."""
+def is_heading_only(index: int, sections: list[SectionState]) -> bool:
+    """A heading-only section: titled, directly followed by a deeper one, and never given
+    text of its own (a writer who types under a part heading makes it a section)."""
     s = sections[index]
-    return s.level >= 1 and index + 1 < len(sections) and sections[index + 1].level > s.level
+    return (
+        s.level >= 1
+        and index + 1 < len(sections)
+        and sections[index + 1].level > s.level
+        and not s.versions
+    )
+
+
+def heading_only_ids(sections: list[SectionState]) -> set[str]:
+    """The ids of the heading-only sections (see :func:`is_heading_only`)."""
+    return {s.id for i, s in enumerate(sections) if is_heading_only(i, sections)}
 
 
 def render_markdown(meta: SessionMeta, sections: list[SectionState]) -> str:
@@ -653,8 +603,8 @@ def render_markdown(meta: SessionMeta, sections: list[SectionState]) -> str:
     for i, s in enumerate(sections):
         if s.heading:
             out += [f"{'#' * (max(s.level, 1) + 1)} {s.heading}", ""]
-        paragraphs = _paragraphs(s.text)
-        if not paragraphs and s.current_version is None and not _is_container(i, sections):
+        paragraphs = paragraphs_of(s.text)
+        if not paragraphs and s.current_version is None and not is_heading_only(i, sections):
             paragraphs = ["（本节尚未起草）"]
         for p in paragraphs:
             out += [p, ""]
@@ -703,7 +653,7 @@ def render_review(
     accepted = [s for s in sections if s.state == "accepted"]
     edited = [s for s in sections if s.state == "edited"]
     pending = [
-        s for i, s in enumerate(sections) if s.state == "pending" and not _is_container(i, sections)
+        s for i, s in enumerate(sections) if s.state == "pending" and not is_heading_only(i, sections)
     ]
     period = {"annual": "全年", "half_year": "上半年"}.get(meta.period, meta.period)
     out = [
@@ -730,7 +680,7 @@ def render_review(
     for i, s in enumerate(sections, 1):
         out += [f"### {i}. {s.label}（{s.id}）", ""]
         v = s.current_version
-        if v is None and _is_container(i - 1, sections):
+        if v is None and is_heading_only(i - 1, sections):
             out += ["- 标题节（仅标题，无正文）", ""]
             continue
         out.append(f"- 状态：{STATE_LABELS.get(s.state, s.state)}")

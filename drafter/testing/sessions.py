@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drafter.drafting.run import open_or_create_session, plan_draft, run_draft
 from drafter.review.session import Session
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.testing.fake_chat import FakeChatModel
 from drafter.testing.stub_llm import ScriptedDrafter
+from drafter.word.export import write_outputs
 
 
 def drafted_session(directory: Path, figures: Path) -> Session:
@@ -24,5 +25,6 @@ def drafted_session(directory: Path, figures: Path) -> Session:
         concurrency=4,
         max_retries=0,
         backoff=0.0,
+        write_outputs=write_outputs,
     )
     return session

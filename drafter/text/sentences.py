@@ -1,13 +1,18 @@
-"""Sentences and clauses of Chinese official prose: the one splitting rule."""
+"""Sentences and clauses of Chinese official prose: the one splitting rule.
+
+A sentence ends after 。！？； (ASCII !?; too) or a run of …, together with the closing
+quotes and brackets that follow, and at a line break. Decisions pinned in
+tests/test_text_sentences.py: ； ends a sentence (公文 lists 一是…；二是…； are read item by
+item), …… does too, ASCII quotes after an ender close the sentence.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-# --------------------------------------------------------------------------- sentences
-
-SENTENCE_ENDERS = "。！？；!?;"
-CLOSERS = "”’」』）)》〕】"
+SENTENCE_ENDERS = "。！？；!?;…"
+CLOSERS = "”’」』）)》〕】\"'"
+FULL_STOPS = "。！？!?"  # enders of a whole sentence, not of a ；-item
 CLAUSE_BREAKS = "，,；;。！？!?：:\n"
 
 
@@ -48,6 +53,25 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text`` (see :func:`sentence_spans`)."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def split_sentences_keep(text: str) -> list[str]:
+    """The sentences of ``text`` with the text between them kept: joined, they give the
+    text back (chunking cuts between sentences and must lose nothing)."""
+    cuts = [b for _, b in sentence_spans(text)]
+    pieces: list[str] = []
+    start = 0
+    for end in cuts:
+        piece = text[start:end]
+        if piece.strip():
+            pieces.append(piece)
+            start = end
+    tail = text[start:]
+    if tail.strip():
+        pieces.append(tail)
+    elif pieces:
+        pieces[-1] += tail
+    return pieces
 
 
 def sentence_of(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, tuple[int, int]]:

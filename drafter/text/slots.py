@@ -9,12 +9,18 @@ from dataclasses import dataclass
 
 from drafter.text.chars import narrow
 
-SLOTISH_RE = re.compile(r"\{[ \t]*([A-Za-z][A-Za-z0-9_.]*)[ \t]*(\})?")
 # Attributes are words ({F1.yoy}) or the number of a figure inside a fact ({K1.2}).
-SLOT_NAME_RE = re.compile(r"[A-Z][A-Z0-9_]*(?:\.(?:[a-z][a-z0-9_]*|[0-9]+))*")
+SLOT_NAME = r"[A-Z][A-Z0-9_]*(?:\.(?:[a-z][a-z0-9_]*|[0-9]+))*"
+SLOT_NAME_RE = re.compile(SLOT_NAME)
+#: A slot exactly as templates carry it after normalisation: {F1} {F1.yoy} {K7.1} {YEAR}.
+SLOT_RE = re.compile(r"\{(" + SLOT_NAME + r")\}")
+#: Anything a reader could take for a slot, as the model or a corpus text may write it:
+#: full-width or doubled braces, spaces, any short content ({f1}, ｛K1｝, {{F2}}, {某某}).
+SLOT_LIKE_RE = re.compile(r"[{｛]{1,2}\s*([^{}｛｝\n]{1,40}?)\s*[}｝]{1,2}")
+#: The lenient scan behind find_slots/normalize_slots (run on narrow()ed text).
+SLOTISH_RE = re.compile(r"\{[ \t]*([A-Za-z][A-Za-z0-9_.]*)[ \t]*(\})?")
 BARE_SLOT_RE = re.compile(r"(?:[FTK][0-9]+(?:\.(?:[a-z][a-z0-9_]*|[0-9]+))*|YEAR(?:\.[a-z][a-z0-9_]*)*)")
 BARE_SLOT_SCAN_RE = re.compile(r"(?<![A-Za-z0-9_{.])" + BARE_SLOT_RE.pattern + r"(?![A-Za-z0-9_}])")
-# --------------------------------------------------------------------------- slots
 
 
 @dataclass(frozen=True)

@@ -169,15 +169,15 @@ def session_document(
     meta: SessionMeta, sections: list[SectionState], *, date: str
 ) -> OfficialDocument:
     """The draft in force, laid out as render_markdown lays it out, with review comments."""
-    from drafter.review.session import _is_container, _paragraphs
+    from drafter.review.session import is_heading_only, paragraphs_of
 
     doc = OfficialDocument(title=meta.title, bureau=meta.bureau, date=date)
     for i, state in enumerate(sections):
         part = _SectionBlocks(
             Block("heading", state.heading, level=max(state.level, 1)) if state.heading else None
         )
-        paragraphs = _paragraphs(state.text)
-        if not paragraphs and state.current_version is None and not _is_container(i, sections):
+        paragraphs = paragraphs_of(state.text)
+        if not paragraphs and state.current_version is None and not is_heading_only(i, sections):
             part.body = [
                 Block("paragraph", "（本节尚未起草）", comments=["本节尚未起草，定稿前请补写。"])
             ]
@@ -258,7 +258,7 @@ def write_session_docx(
     date: str | None = None,
     fonts: Fonts | None = None,
 ) -> Path:
-    """The clean draft.docx of a session (used by Session.write_outputs)."""
+    """The clean draft.docx of a session (see write_outputs)."""
     if fonts is None:
         from drafter.settings import load_settings
 
@@ -307,3 +307,13 @@ def export_session(
         result.review = review_path(target)
         result.comments = write_docx(doc, result.review, fonts=used, with_comments=True)
     return result
+
+
+def write_outputs(session: Session) -> tuple[Path, Path]:
+    """Write draft.md, review.md and draft.docx (GB/T 9704) from the sections in force.
+
+    Returns the paths of draft.md and review.md; draft.docx is ``session.dir / DOCX_FILE``.
+    """
+    paths = session.write_outputs()
+    write_session_docx(session.meta, session.sections(), session.dir / DOCX_FILE)
+    return paths

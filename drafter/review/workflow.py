@@ -23,17 +23,11 @@ from drafter.drafting.outline import (
     plan_sections,
 )
 from drafter.drafting.prompts import PromptSet
+from drafter.drafting.records import Version
 from drafter.errors import InputError
 from drafter.figures import FiguresFile, build_slot_table, load_figures
 from drafter.models import SearchHit
-from drafter.review.session import (
-    SectionState,
-    Session,
-    SessionMeta,
-    Version,
-    merge_redraft,
-    would_override,
-)
+from drafter.review.session import SectionState, Session, SessionMeta, merge_redraft, would_override
 
 
 @dataclass
@@ -175,8 +169,12 @@ def run_draft(
     on_section_done: Callable[[SectionTask, Version], None] | None = None,
     cancel: threading.Event | None = None,
     mode: str = "slots",
+    write_outputs: Callable[[Session], object] | None = None,
 ) -> RunResult:
     """Draft the chosen sections (all non-container ones by default) and save each at once.
+
+    At the end the outputs are written by ``write_outputs`` (the CLI passes the Word stage's,
+    which adds draft.docx), else by ``Session.write_outputs`` (draft.md and review.md).
 
     Sections named in ``section_ids`` were asked for by a person: the new version is put
     in force even over an accepted or edited one (that version stays in the history).
@@ -229,5 +227,5 @@ def run_draft(
         if isinstance(outcome, Exception):
             result.failed[req.task.id] = outcome
     if cancel is None or not cancel.is_set():
-        session.write_outputs()
+        (write_outputs or Session.write_outputs)(session)
     return result

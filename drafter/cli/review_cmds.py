@@ -1,0 +1,117 @@
+"""Review commands that never load a model or the store: `status` and `check`.
+
+They import neither chromadb, openai nor langchain, so they start in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from drafter.cli.common import JsonOpt, err_console, out_console, print_json
+from drafter.errors import InputError
+from drafter.figures import build_slot_table, load_figures
+from drafter.review.session import STATE_LABELS, Session, heading_only_ids, section_flags
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+    app.command("check")(check)
+
+
+def status_rows(sections: list) -> list[dict[str, object]]:  # type: ignore[type-arg]
+    rows = []
+    for s in sections:
+        v = s.current_version
+        rows.append(
+            {
+                "id": s.id,
+                "heading": s.heading or s.label,
+                "level": s.level,
+                "kind": s.kind,
+                "state": s.state,
+                "version": s.current,
+                "origin": v.origin if v else None,
+                "flags": section_flags(s),
+                "text": s.text,
+            }
+        )
+    return rows
+
+
+def print_status(sections: list, *, title: str) -> None:  # type: ignore[type-arg]
+    table = Table(title=title)
+    for col in ("章节ID", "标题", "状态", "版本", "来源", "疑点"):
+        table.add_column(col, overflow="fold")
+    heading_only = heading_only_ids(sections)  # never drafted: not "待起草"
+    for s in sections:
+        v = s.current_version
+        flags = section_flags(s)
+        table.add_row(
+            s.id,
+            s.heading or s.label,
+            "（标题）" if s.id in heading_only else STATE_LABELS.get(s.state, s.state),
+            str(s.current or ""),
+            v.origin if v else "",
+            "；".join(flags)[:80],
+            style="yellow" if flags else "",
+        )
+    out_console.print(table)
+
+
+def status(
+    directory: Annotated[Path, typer.Argument(help="草稿目录。")],
+    as_json: JsonOpt = False,
+) -> None:
+    """查看草稿各章节的编号、标题、状态、版本和正文。"""
+    session = Session.open(directory)
+    sections = session.sections()
+    if as_json:
+        print_json(
+            {
+                "title": session.meta.title,
+                "sections": status_rows(sections),
+                "problems": session.problems,
+            }
+        )
+        return
+    print_status(sections, title=session.meta.title)
+    for p in session.problems:
+        err_console.print(f"[red]{p}[/]")
+
+
+def check(
+    file: Annotated[Path, typer.Argument(help="要核对的文稿（.md / .txt / .docx）。")],
+    figures: Annotated[Path, typer.Option("--figures", help="本年度数据文件。")],
+    as_json: JsonOpt = False,
+) -> None:
+    """核对文稿中的每个数字：与数据文件及其派生数（同比、完成率等）都对不上的逐条列出。"""
+    from drafter.corpus.read import read_document
+    from drafter.figures.check import check_text
+
+    if not file.exists():
+        raise InputError(f"找不到文件 {file}。")
+    data = load_figures(figures)
+    table = build_slot_table(data)
+    text = read_document(file).text
+    flags = check_text(text, table.allowed_values(), allowed_years=table.allowed_years())
+    items = [
+        {"text": f.raw, "line": f.line, "context": f.sentence, "reason": f.reason} for f in flags
+    ]
+    if as_json:
+        print_json({"flagged": items})
+    elif not items:
+        out_console.print(f"[green]{file} 中的数字均与 {figures} 的数据一致。[/]")
+    else:
+        t = Table(title=f"与数据对不上的数字（{len(items)} 处）")
+        for col in ("行", "数字", "上下文", "原因"):
+            t.add_column(col, overflow="fold")
+        for it in items:
+            t.add_row(str(it["line"]), *(escape(str(it[k])) for k in ("text", "context", "reason")))
+        out_console.print(t)
+    if items:
+        raise typer.Exit(1)
