@@ -24,6 +24,7 @@ from drafter.compose import fallback_template
 from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.guided import GuidedPrompts, draft_guided, supports
+from drafter.lint.drafting import lint_problems
 from drafter.llm import TRUNCATED_PROBLEM, LLMError, LLMFailure, complete_with_retries, prompt_hash
 from drafter.models import SearchHit
 from drafter.outline import SectionTask
@@ -113,6 +114,7 @@ def strip_heading(text: str, heading: str) -> str:
 def template_problems(template: str, task: SectionTask, table: SlotTable) -> list[str]:
     """Every way a slot template breaks the rules, as Chinese sentences for the model."""
     problems: list[str] = [v.message for v in find_violations(template)]
+    problems += lint_problems(template)  # 公文 conventions (drafter lint) in the model's text
     used = {m.group(0) for m in SLOT_RE.finditer(template)}
     offered = {s.ref for s in task.slots}
     unknown = sorted(u for u in used if u not in offered)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from drafter.compose import enumerate_items, fallback_template, results_sentence, target_item
 from drafter.errors import ConfigError
 from drafter.figures import Slot
+from drafter.lint.drafting import lint_problems
 from drafter.llm import (
     LOCAL_MODEL_NAME,
     TRUNCATED_PROBLEM,
@@ -268,6 +269,7 @@ def leak_problems(text: str, prompt: str, frame: str = "", topic: str = "") -> l
 def common_problems(text: str, allowed_slots: set[str], *, min_len: int, max_len: int) -> list[str]:
     """Numbers outside placeholders, unknown placeholders, length: the rules of every part."""
     problems = [v.message for v in find_violations(text, known_slots=allowed_slots)]
+    problems += lint_problems(text)  # 公文 conventions (drafter lint) in the model's text
     if len(text) < min_len:
         problems.append(f"内容太短（{len(text)}字），请写完整（至少{min_len}字）。")
     if len(text) > max_len:

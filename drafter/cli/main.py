@@ -19,6 +19,7 @@ from drafter.cli import compare as compare_cli
 from drafter.cli import corpus as corpus_cli
 from drafter.cli import draft as draft_cli
 from drafter.cli import export as export_cli
+from drafter.cli import lint as lint_cli
 from drafter.cli import model as model_cli
 from drafter.cli import regenerate as regenerate_cli
 from drafter.cli import session_cmd, settings_cmd
@@ -40,6 +41,7 @@ model_cli.register(app)
 compare_cli.register(app)
 regenerate_cli.register(app)
 session_cmd.register(app)
+lint_cli.register(app)
 
 
 @app.command("version")
