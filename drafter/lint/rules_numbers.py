@@ -40,6 +40,10 @@ _SHORT_YEAR_RANGE_RE = re.compile(r"(?<![0-9])([0-9]{4}|[0-9]{2})[—～\-–]([
 _SI_UNITS = ("千米", "千克", "千瓦", "千伏", "千帕", "千焦", "千赫", "千卡", "百分点", "百分比")
 _SPACE_RE = re.compile(r"[0-9%][ \t\u3000\u00a0]+(?=[\u4e00-\u9fff%])")
 _RANGE_SEP_RE = re.compile(r"[ \t]?([-—–~～])[ \t]?")
+# "5万-10万元": a range the scanner reads as two numbers; the low end names its 万/亿/%
+_SPLIT_RANGE_RE = re.compile(
+    r"(?<![A-Za-z0-9/.\-])[0-9]+(?:\.[0-9]+)?(?:万|亿|%)[ \t]?([-–~])[ \t]?(?=[0-9])"
+)
 _SIGN_RE = re.compile(
     r"(增长|增加|上升|提高|提升|下降|减少|降低|回落|下滑)(了|为)?[ \t]*([-－−–]|负)[ \t]*(?=[0-9])"
 )
@@ -85,6 +89,15 @@ def check_numbers(doc: LintDoc) -> Iterator[Finding]:
             "0" + m.group(),
         )
     yield from _short_years(doc)
+    for m in _SPLIT_RANGE_RE.finditer(text):
+        yield finding(
+            doc,
+            R_RANGE_DASH,
+            m.start(1),
+            m.end(1),
+            f"“{m.group()}……”中数值范围用浪纹线“～”，不用“{m.group(1)}”。",
+            "～",
+        )
     yield from _signs(doc)
     for m in _SPACE_RE.finditer(text):
         a = m.start() + 1
@@ -95,6 +108,7 @@ def check_numbers(doc: LintDoc) -> Iterator[Finding]:
     for n in doc.numbers:
         if n.script is Script.ARABIC and n.form in (Form.NUMBER, Form.PERCENT) and n.unit:
             arabic_units[_measure(n.unit)] += 1
+            arabic_units[_lead(doc.text, n.start) + _measure(n.unit)] += 1
     arabic_years = sum(1 for n in doc.numbers if n.form is Form.YEAR and n.script is Script.ARABIC)
     for n in doc.numbers:
         yield from _mention(doc, n, arabic_units, arabic_years)
@@ -163,21 +177,26 @@ def _mention(
 ) -> Iterator[Finding]:
     text = doc.text
     raw = n.raw
-    if n.script is Script.ARABIC and n.form is Form.NUMBER and n.unit and n.unit[0] in "千百十":
-        if not n.unit.startswith(_SI_UNITS) and not n.is_range:
-            factor = {"千": 1000, "百": 100, "十": 10}[n.unit[0]]
-            rest = n.unit[1:]
-            value = n.value * factor
-            fix = f"{_plain(value)}{rest}" if value == value.to_integral_value() else None
-            yield finding(
-                doc,
-                R_MIXED,
-                n.start,
-                n.end,
-                f"阿拉伯数字后不接“千”“百”“十”：“{raw}”"
-                + (f"应写作“{fix}”。" if fix else "应改写。"),
-                fix,
-            )
+    if (
+        n.script is Script.ARABIC
+        and n.form is Form.NUMBER
+        and n.unit
+        and n.unit[0] in "千百十"
+        and not n.unit.startswith(_SI_UNITS)
+        and not n.is_range
+    ):
+        factor = {"千": 1000, "百": 100, "十": 10}[n.unit[0]]
+        rest = n.unit[1:]
+        value = n.value * factor
+        fix = f"{_plain(value)}{rest}" if value == value.to_integral_value() else None
+        yield finding(
+            doc,
+            R_MIXED,
+            n.start,
+            n.end,
+            f"阿拉伯数字后不接“千”“百”“十”：“{raw}”" + (f"应写作“{fix}”。" if fix else "应改写。"),
+            fix,
+        )
     if (
         n.is_range
         and n.script is Script.ARABIC
@@ -203,7 +222,7 @@ def _mention(
             )
         elif (
             n.form in (Form.NUMBER, Form.PERCENT)
-            and _measured_cn(n, arabic_units)
+            and _measured_cn(n, arabic_units, _lead(text, n.start))
             and not is_structural(n, text)
         ):
             yield finding(
@@ -216,15 +235,25 @@ def _mention(
             )
 
 
-def _measured_cn(n: NumberMention, arabic_units: Counter[str]) -> bool:
-    """A Chinese-numeral quantity that GB/T 15835 wants in Arabic digits here."""
+def _lead(text: str, start: int) -> str:
+    """The two characters before a number (the verb that counts: 新增, 达到, 共有)."""
+    return text[max(0, start - 2) : start]
+
+
+def _measured_cn(n: NumberMention, arabic_units: Counter[str], lead: str) -> bool:
+    """A Chinese-numeral quantity that GB/T 15835 (4.1.1, 4.3) wants in Arabic digits here:
+    a percentage or a number of 10 or more where the document counts that unit in Arabic
+    digits, or a small count after the same verb that elsewhere takes Arabic digits
+    ("新增3家 … 新增五家"). Names and idioms (“三个XX”, 百家企业) are left alone."""
     if n.is_range or n.qualifier or not n.unit or n.unit == "成":
         return False
     if n.form is Form.PERCENT:
         return n.raw.startswith("百分之") and n.raw != "百分之百"
+    if n.raw[0] in "百千万亿" or lead.endswith("“"):
+        return False
     if n.value != n.value.to_integral_value() or n.value >= 10:
         return n.value >= 10 and _measure(n.unit) in arabic_units
-    return n.value >= 2 and arabic_units[_measure(n.unit)] >= 2
+    return n.value >= 2 and arabic_units[lead + _measure(n.unit)] >= 1
 
 
 def _arabic_fix(n: NumberMention) -> str | None:
