@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from drafter.lint.base import GB_NUMBERS, GB_PUNCT, HOUSE, Finding, LintDoc, finding, rule
-from drafter.verify import Form, NumberMention, Script, is_structural
+from drafter.verify import _COUNT_VERBS, Form, NumberMention, Script, is_structural
 
 R_FULLWIDTH = rule("number.fullwidth", GB_NUMBERS, "5.1.7", "全角数字或百分号")
 R_LEADING_ZERO = rule("number.leading-zero", GB_NUMBERS, "5.1.2", "纯小数缺少前导0")
@@ -60,6 +60,7 @@ _OPPOSITE = {
     "下滑": "上升",
 }
 _CN_DIGITS = "〇一二三四五六七八九"
+_LEAD_WINDOW = 12
 
 
 def _plain(value: Decimal) -> str:
@@ -236,8 +237,12 @@ def _mention(
 
 
 def _lead(text: str, start: int) -> str:
-    """The two characters before a number (the verb that counts: 新增, 达到, 共有)."""
-    return text[max(0, start - 2) : start]
+    """The counting verb a number belongs to (新增…五家 → 新增), within its clause."""
+    window = re.split(r"[，。；：,;:\n]", text[max(0, start - _LEAD_WINDOW) : start])[-1]
+    if window.endswith("“"):
+        return "“"
+    best = max(((window.rfind(v), v) for v in _COUNT_VERBS), default=(-1, ""))
+    return best[1] if best[0] >= 0 else ""
 
 
 def _measured_cn(n: NumberMention, arabic_units: Counter[str], lead: str) -> bool:
@@ -249,11 +254,12 @@ def _measured_cn(n: NumberMention, arabic_units: Counter[str], lead: str) -> boo
         return False
     if n.form is Form.PERCENT:
         return n.raw.startswith("百分之") and n.raw != "百分之百"
-    if n.raw[0] in "百千万亿" or lead.endswith("“"):
+    # 百家/千家万户 are idioms; 两 is how 2 is said ("两名人才"); “三个XX” is a name
+    if n.raw[0] in "百千万亿两" or lead.endswith("“"):
         return False
     if n.value != n.value.to_integral_value() or n.value >= 10:
         return n.value >= 10 and _measure(n.unit) in arabic_units
-    return n.value >= 2 and arabic_units[lead + _measure(n.unit)] >= 1
+    return n.value >= 2 and bool(lead) and arabic_units[lead + _measure(n.unit)] >= 1
 
 
 def _arabic_fix(n: NumberMention) -> str | None:
@@ -269,9 +275,11 @@ def _range(doc: LintDoc, n: NumberMention) -> Iterator[Finding]:
     sep = _RANGE_SEP_RE.search(raw)
     if sep is None or not raw[: sep.start()].strip():
         return
-    before = doc.text[n.start - 1 : n.start] if n.start else ""
+    before = doc.text[max(0, n.start - 3) : n.start].rstrip(" \t")[-1:]
     if before and (before.isascii() and (before.isalnum() or before in "/-.")):
         return  # a code or a standard's number: GB/T 15834-2011
+    if re.match(r"0[0-9]", raw):
+        return  # a telephone or code number: 0536-1234567
     mark = sep.group(1)
     s_a, s_b = n.start + sep.start(1), n.start + sep.end(1)
     is_time = n.form in (Form.DATE, Form.YEAR)
