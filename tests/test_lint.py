@@ -192,8 +192,8 @@ def test_cli_fix_writes_a_corrected_copy_never_in_place(tmp_path: Path) -> None:
 
 
 def test_cli_reads_docx_and_fixes_into_a_new_docx(tmp_path: Path) -> None:
-    from drafter.export import text_document, write_docx
     from drafter.docx_layout import Fonts
+    from drafter.export import text_document, write_docx
     from drafter.read import read_document
 
     path = tmp_path / "稿.docx"
