@@ -24,7 +24,7 @@ from drafter.errors import DrafterError
 
 #: Command name → the drafter.cli module that registers it. A command's module (and so
 #: chromadb, openai or langchain) is imported only when that command runs: `version`,
-#: `config`, `status`, `check` and `export` start without them.
+#: `config`, `status`, `check`, `export` and `lint` start without them.
 COMMAND_MODULES: dict[str, str] = {
     "ingest": "corpus",
     "search": "corpus",
@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "compare": "compare",
     "regenerate": "regenerate",
     "session": "session_cmd",
+    "lint": "lint",
 }
 
 

@@ -28,6 +28,7 @@ from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.figures.check import check_text
+from drafter.lint.drafting import lint_problems
 from drafter.llm.client import (
     TRUNCATED_PROBLEM,
     LLMError,
@@ -117,6 +118,7 @@ def strip_heading(text: str, heading: str) -> str:
 def template_problems(template: str, task: SectionTask, table: SlotTable) -> list[str]:
     """Every way a slot template breaks the rules, as Chinese sentences for the model."""
     problems: list[str] = [v.message for v in find_violations(template)]
+    problems += lint_problems(template)  # 公文 conventions (drafter lint) in the model's text
     used = {m.group(0) for m in SLOT_RE.finditer(template)}
     offered = {s.ref for s in task.slots}
     unknown = sorted(u for u in used if u not in offered)

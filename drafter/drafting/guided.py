@@ -35,6 +35,7 @@ from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.errors import ConfigError
 from drafter.figures import Slot
+from drafter.lint.drafting import lint_problems
 from drafter.llm.client import (
     LOCAL_MODEL_NAME,
     TRUNCATED_PROBLEM,
@@ -275,6 +276,7 @@ def leak_problems(text: str, prompt: str, frame: str = "", topic: str = "") -> l
 def common_problems(text: str, allowed_slots: set[str], *, min_len: int, max_len: int) -> list[str]:
     """Numbers outside placeholders, unknown placeholders, length: the rules of every part."""
     problems = [v.message for v in find_violations(text, known_slots=allowed_slots)]
+    problems += lint_problems(text)  # 公文 conventions (drafter lint) in the model's text
     if len(text) < min_len:
         problems.append(f"内容太短（{len(text)}字），请写完整（至少{min_len}字）。")
     if len(text) > max_len:
