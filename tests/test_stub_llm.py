@@ -41,7 +41,7 @@ from drafter.testing import (
     status,
     truncated,
 )
-from drafter.testing.stub_llm import INVENTED_PHRASES
+from drafter.testing.stub_modes import INVENTED_PHRASES
 
 KEY = "sk-test"
 REPO = Path(__file__).resolve().parents[1]
