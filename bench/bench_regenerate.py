@@ -6,7 +6,9 @@ whose every chat call takes a known ``--latency``. Two measurements:
 * CLI: wall time of ``drafter regenerate DIR --section ID`` (a fresh process: Python
   start-up, imports, session and figures loading, the call, saving, draft.md/review.md
   and whatever else ``write_outputs`` writes) minus the model time (latency × calls);
-  ``drafter version`` is timed too, as the bare start-up floor.
+  ``drafter version`` and ``drafter status DIR`` are timed too: the start-up floor, and a
+  light command that reads a whole session (goal: ≤ 0.5 s each on a 2-core machine; the
+  goal for regenerate's overhead beyond the model call is ≤ 1.5 s).
 * In process: ``run_draft(section_ids=[ID])`` with the real OpenAI-compatible chat model
   against the same stub, minus the model time — the overhead an interactive session pays.
 
@@ -31,6 +33,7 @@ from drafter.llm.client import LLMConfig, make_chat_model
 from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.testing import ScriptedDrafter, StubLLMServer
 from drafter.testing.sessions import drafted_session
+from drafter.word.export import write_outputs
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURES = REPO / "examples" / "figures-2025.yaml"
@@ -73,6 +76,7 @@ def run(latency: float, runs: int) -> dict[str, object]:
         env["DRAFTER_CONFIG"] = str(empty)
         drafted_session(root / "d", FIGURES)
         startup = [_cli(["version"], root, env) for _ in range(runs)]
+        status = [_cli(["status", "d"], root, env) for _ in range(runs)]
 
         cli_total: list[float] = []
         cli_overhead: list[float] = []
@@ -119,6 +123,7 @@ def run(latency: float, runs: int) -> dict[str, object]:
                 backoff=0.0,
                 section_ids=[sid],
                 instruction="更简洁",
+                write_outputs=write_outputs,
             )
             wall = time.perf_counter() - t0
             in_total.append(wall)
@@ -130,6 +135,12 @@ def run(latency: float, runs: int) -> dict[str, object]:
         "runs": runs,
         "model_calls_total": calls,
         "cli_startup_drafter_version": _stats(startup),
+        "cli_drafter_status": _stats(status),
+        "goals": {
+            "version_le_0_5s": statistics.median(startup) <= 0.5,
+            "status_le_0_5s": statistics.median(status) <= 0.5,
+            "regenerate_overhead_le_1_5s": statistics.median(cli_overhead) <= 1.5,
+        },
         "cli_regenerate_wall": _stats(cli_total),
         "cli_regenerate_overhead": _stats(cli_overhead),
         "in_process_run_draft_wall": _stats(in_total),
@@ -152,8 +163,10 @@ def main() -> None:
     cli = result["cli_regenerate_overhead"]
     inproc = result["in_process_run_draft_overhead"]
     start = result["cli_startup_drafter_version"]
+    status = result["cli_drafter_status"]
     print(
         f"regenerate 命令行额外开销中位数 {cli['median_s']}s（其中启动约 {start['median_s']}s），"  # type: ignore[index]
+        f"status 中位数 {status['median_s']}s，"  # type: ignore[index]
         f"进程内 run_draft 额外开销中位数 {inproc['median_s']}s",  # type: ignore[index]
         file=sys.stderr,
     )

@@ -10,4 +10,6 @@ export ANONYMIZED_TELEMETRY=False
 export DRAFTER_REQUIRE_LOCAL_MODEL=1
 .venv/bin/ruff check drafter tests bench
 .venv/bin/mypy
+# the stage packages import downward only (pyproject.toml [tool.importlinter])
+.venv/bin/lint-imports
 .venv/bin/pytest "$@"

@@ -4,6 +4,7 @@ exemplar retriever of one run, its retry notices and its progress bar."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -90,9 +91,25 @@ def open_engine(
     return Engine(
         cfg,
         make_chat_model(cfg),
-        make_retriever(open_store_if_any(settings)),
+        lazy_retriever(settings),
         resolve_mode(settings.draft_mode, cfg.model),
     )
+
+
+def lazy_retriever(settings: Settings) -> Retriever:
+    """A retriever that opens the store at its first query: a command whose sections never
+    ask for exemplars does not pay for importing and opening Chroma (about a second)."""
+    lock = threading.Lock()
+    opened: list[Retriever | None] = []
+
+    def retrieve(query: str, kind: str, k: int) -> list[SearchHit]:
+        with lock:
+            if not opened:
+                opened.append(make_retriever(open_store_if_any(settings)))
+        inner = opened[0]
+        return inner(query, kind, k) if inner is not None else []
+
+    return retrieve
 
 
 def retry_printer(console_print: Callable[[str], None]) -> RetryPrinter:
