@@ -19,9 +19,9 @@ from drafter.cli import compare as compare_cli
 from drafter.cli import corpus as corpus_cli
 from drafter.cli import draft as draft_cli
 from drafter.cli import export as export_cli
+from drafter.cli import import_cmd, session_cmd, settings_cmd
 from drafter.cli import model as model_cli
 from drafter.cli import regenerate as regenerate_cli
-from drafter.cli import session_cmd, settings_cmd
 from drafter.cli.common import Terminated, err_console
 from drafter.errors import DrafterError
 
@@ -35,6 +35,7 @@ app = typer.Typer(
 corpus_cli.register(app)
 draft_cli.register(app)
 export_cli.register(app)
+import_cmd.register(app)
 settings_cmd.register(app)
 model_cli.register(app)
 compare_cli.register(app)
