@@ -30,13 +30,14 @@ if TYPE_CHECKING:
 
 __all__ = ["ImportReport", "SectionResult", "import_reviewed", "plan_import", "report_lines"]
 
-Status = Literal["unchanged", "changed", "deleted", "not_found", "ambiguous"]
+Status = Literal["unchanged", "changed", "deleted", "not_found", "ambiguous", "conflict"]
 STATUS_LABELS: dict[str, str] = {
     "unchanged": "未改动",
     "changed": "已修改",
     "deleted": "整节删除",
     "not_found": "未找到",
     "ambiguous": "无法确定范围，未导入",
+    "conflict": "审阅稿基于旧版本，未导入",
 }
 ARCHIVE_DIR = "reviewed"
 _GHOST_RATIO = 0.6  # a paragraph this similar to a section not found means it was merged
@@ -366,6 +367,14 @@ def plan_import(
         if result.edits and doc.last_editor:
             authors.append(doc.last_editor)
         result.author = "、".join(dict.fromkeys(authors)) or None
+        base = _older_version(s, sent)
+        if base is not None and result.new_text != result.old_text:
+            result.status = "conflict"
+            report.unplaced.append(
+                f"“{s.label}”：审阅稿是按第 {base} 版审阅的，会话中此后已改为第 {s.current} 版；"
+                "为免覆盖新版本，本节未导入，请对照审阅稿手工修改"
+            )
+            continue
         if result.new_text != result.old_text:
             result.status = "deleted" if not result.new_text else "changed"
             result.flags = check_reviewed_text(result.new_text, table) if result.new_text else []
@@ -392,7 +401,7 @@ def plan_import(
             note = Note(
                 text=comment.text,
                 author=comment.author,
-                date=comment.date,
+                date=comment.date if comment.date and comment.date[:2] in ("19", "20") else None,
                 anchor=comment.anchor,
                 source=source.name,
             )
@@ -400,6 +409,16 @@ def plan_import(
             if (note.author, note.text, note.anchor) not in known:
                 by_id[sid].notes.append(note)
     return report
+
+
+def _older_version(state: SectionState, sent: str) -> int | None:
+    """The earlier version the reviewer was sent, when it is not the version in force."""
+    if sent == "\n".join(_paras(state.text)):
+        return None
+    for v in reversed(state.versions):
+        if v.number != state.current and "\n".join(_paras(v.text)) == sent:
+            return v.number
+    return None
 
 
 def _heading_changes(para: Any) -> list[Change]:

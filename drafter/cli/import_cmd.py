@@ -62,8 +62,9 @@ def import_reviewed_cmd(
             out_console.print("（--dry-run：未修改会话）")
         elif not report.applied:
             out_console.print("没有需要导入的修改，会话未改动。")
-    if report.mismatched:
+    if report.mismatched and not as_json:
         err_console.print(
             "[yellow]审阅稿与会话有对不上的地方（见上）：这些内容未导入，会话中相应章节保持原样。[/]"
         )
+    if report.mismatched:
         raise typer.Exit(1)
