@@ -412,3 +412,21 @@ def test_changes_recorded_by_libreoffice(session_dir: Path, tmp_path: Path) -> N
     assert by_id["area_platforms"]["status"] == "deleted"  # its only paragraph; heading kept
     assert by_id["area_platforms"]["text"] == ""
     assert {c["kind"] for c in by_id["area_platforms"]["changes"]} == {"del"}
+
+
+def test_reviewed_version_is_a_persons_text() -> None:
+    from drafter.session import Note, SectionState, Verification, Version, merge_redraft
+
+    state = SectionState(id="s", level=1, heading="一、x", kind="achievements")
+    state.add_version(Version(text="稿", origin="model"))
+    state.add_version(
+        Version(
+            text="审阅后", origin="reviewed", author="张科长", verification=Verification(ok=True)
+        )
+    )
+    state.notes.append(Note(text="再具体些", author="王局长", anchor="审阅后"))
+    assert state.state == "edited" and state.is_human_touched
+    merged = merge_redraft(state, Version(text="新稿", origin="model"))
+    assert merged.text == "审阅后" and len(merged.versions) == 3  # a redraft does not replace it
+    again = SectionState.model_validate_json(state.model_dump_json())
+    assert again.notes[0].text == "再具体些" and again.current_version.author == "张科长"  # type: ignore[union-attr]
