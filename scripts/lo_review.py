@@ -15,8 +15,10 @@ written by LibreOffice itself, not by python-docx. Exit code 0 on success.
 
 Comments: inserting a ``com.sun.star.text.textfield.Annotation`` through UNO made
 LibreOffice 7.4.7 (headless) crash while saving as .docx (the URP bridge is disposed in
-``storeToURL``), with or without recording. Comments are therefore put into IN.docx
-beforehand (python-docx); LibreOffice reads them and writes them again into OUT.docx.
+``storeToURL``; it succeeded once in about ten runs), and so did switching recording on in
+a document that already held a comment. This script therefore makes no comments; the
+tests cover comments through LibreOffice with ``soffice --headless --convert-to docx`` of a
+reviewed file that holds one (LibreOffice reads it and writes it again).
 """
 
 from __future__ import annotations
