@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "regenerate": "regenerate",
     "session": "session_cmd",
     "lint": "lint",
+    "import": "import_cmd",
 }
 
 

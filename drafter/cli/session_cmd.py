@@ -226,6 +226,7 @@ class Repl:
             "undo": self.cmd_undo,
             "history": self.cmd_history,
             "sources": self.cmd_sources,
+            "notes": self.cmd_notes,
             "draft": self.cmd_draft,
             "export": self.cmd_export,
             "help": lambda _a: self.show_help(),
@@ -313,6 +314,10 @@ class Repl:
             self.console.print(
                 f"[dim]参考范文 {len(v.exemplars)} 段：{escape(names)}（sources 查看）[/]"
             )
+        if state.notes:
+            self.console.print(f"[magenta]审阅批注 {len(state.notes)} 条（notes 查看）[/]")
+        if v is not None and v.author:
+            self.console.print(f"审阅人：{escape(v.author)}")
 
     def highlighted(self, version: Version) -> Text:
         """The text with code-written figures in bold cyan and flagged numbers in red."""
@@ -494,6 +499,18 @@ class Repl:
                     self.console.print(f"  {escape(table.describe(ref))}", highlight=False)
         if v.model:
             self.console.print(f"模型：{escape(v.model)}；提示词哈希：{v.prompt_hash or '—'}")
+
+    def cmd_notes(self, _arg: str) -> None:
+        state = self._need_section()
+        if not state.notes:
+            self.console.print("本节没有审阅批注。")
+            return
+        for i, n in enumerate(state.notes, 1):
+            when = f" {n.date[:10]}" if n.date else ""
+            where = f"（批注于“{n.anchor[:40]}”）" if n.anchor else ""
+            head = f"[bold]批注{i}[/] {escape(n.author or '审阅人')}{when}{escape(where)}"
+            self.console.print(head + (f" · {escape(n.source)}" if n.source else ""))
+            self.console.print(Text(n.text))
 
     def cmd_draft(self, _arg: str) -> None:
         todo = pending_ids(self.session.sections())

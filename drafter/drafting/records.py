@@ -11,14 +11,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Origin = Literal["model", "fallback", "edit", "import"]
+Origin = Literal["model", "fallback", "edit", "import", "reviewed"]
 
 ORIGIN_LABELS: dict[str, str] = {
     "model": "模型生成",
     "fallback": "程序按数据生成（兜底）",
     "edit": "人工修改",
     "import": "导入",
+    "reviewed": "审阅修改（Word 导入）",
 }
+#: Origins of text a person wrote: a redraft never replaces them silently.
+HUMAN_ORIGINS: frozenset[str] = frozenset({"edit", "reviewed"})
 
 
 def utc_now() -> str:
@@ -77,6 +80,7 @@ class Version(_Record):
     model: str | None = None  # "provider/model", never a key
     prompt_hash: str | None = None
     instruction: str | None = None  # the user's regenerate instruction
+    author: str | None = None  # the reviewer of a "reviewed" version (Word revision author)
     exemplars: list[Exemplar] = Field(default_factory=list)
     figures_used: list[str] = Field(default_factory=list)
     verification: Verification | None = None

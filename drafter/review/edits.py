@@ -56,6 +56,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("undo", ("u", "回退"), "undo [版本]", "回到上一版或指定版本（后面的版本仍保留）"),
     CommandSpec("history", ("versions", "h", "历史"), "history", "列出当前节的全部版本"),
     CommandSpec("sources", ("src", "出处"), "sources", "当前版本参考的范文及出处、用到的数据"),
+    CommandSpec("notes", ("批注",), "notes", "当前节的审阅批注（drafter import 从 Word 导入）"),
     CommandSpec("draft", ("起草",), "draft", "起草全部待起草的章节"),
     CommandSpec("export", ("x", "导出"), "export", "写出 draft.md、review.md 等文件"),
     CommandSpec("help", ("?", "帮助"), "help", "显示本帮助"),

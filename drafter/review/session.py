@@ -7,6 +7,7 @@ Layout of a session directory::
     sections/<id>.json.bak    the previous good copy, written before each replace
     draft.md                  the current text of every section (render_markdown)
     review.md                 the review report (render_review)
+    exports.json              ExportLog: which version of each section each export showed
     .lock                     OS file lock held by the process working on the directory
 
 Every write is atomic (drafter.atomic). A section keeps the exemplar passages it was
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from drafter.atomic import atomic_write_bytes, atomic_write_text
 from drafter.drafting.records import (
+    HUMAN_ORIGINS,
     ORIGIN_LABELS,
     Exemplar,
     Version,
@@ -43,6 +45,7 @@ META_FILE = "session.json"
 SECTIONS_DIR = "sections"
 DRAFT_FILE = "draft.md"
 REVIEW_FILE = "review.md"
+EXPORTS_FILE = "exports.json"
 LOCK_FILE = ".lock"
 BACKUP_SUFFIX = ".bak"
 
@@ -71,9 +74,23 @@ class _Model(BaseModel):
 
 
 
+class Note(_Model):
+    """A reviewer's comment brought back from Word, attached to its section."""
+
+    text: str
+    author: str = ""
+    date: str | None = None
+    anchor: str = ""  # the commented text
+    source: str = ""  # the reviewed file's name
+    added_at: str = Field(default_factory=utc_now)
+
+
 def _state_for(version: Version) -> State:
     if version.origin == "edit":
         return "edited"
+    if version.origin == "reviewed":
+        check = version.verification
+        return "flagged" if check is not None and check.needs_attention else "edited"
     if version.verification is not None and version.verification.needs_attention:
         return "flagged"
     return "drafted"
@@ -95,6 +112,7 @@ class SectionState(_Model):
     state: State = "pending"
     current: int = Field(default=0, ge=0)
     versions: list[Version] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)  # reviewers' comments (drafter import)
 
     @model_validator(mode="after")
     def _check_history(self) -> SectionState:
@@ -122,7 +140,7 @@ class SectionState(_Model):
     def is_human_touched(self) -> bool:
         """Accepted, or the version in force was written by a person."""
         v = self.current_version
-        return self.state == "accepted" or (v is not None and v.origin == "edit")
+        return self.state == "accepted" or (v is not None and v.origin in HUMAN_ORIGINS)
 
     @property
     def label(self) -> str:
@@ -186,6 +204,45 @@ class SessionMeta(_Model):
     updated_at: str = Field(default_factory=utc_now)
     model: str | None = None  # description of the chat model, never a key
     section_order: list[str] = Field(default_factory=list)
+
+
+class ExportRecord(_Model):
+    """One exported document: the version of each section it showed (0: none yet)."""
+
+    at: str = Field(default_factory=utc_now)
+    path: str
+    versions: dict[str, int] = Field(default_factory=dict)
+
+
+class ExportLog(_Model):
+    """exports.json: every export in order, so `--changes-since last-export` is resolvable."""
+
+    schema_version: int = SCHEMA_VERSION
+    exports: list[ExportRecord] = Field(default_factory=list)
+
+
+def load_export_log(directory: Path) -> ExportLog:
+    """The export log of a session directory (empty when none was recorded yet)."""
+    path = Path(directory) / EXPORTS_FILE
+    if not path.exists() and not _backup_path(path).exists():
+        return ExportLog()
+    try:
+        return _load_with_backup(path, ExportLog)[0]
+    except _Unreadable as exc:
+        raise DrafterError(f"导出记录无法读取：{exc}。", hint=f"可从备份恢复 {path}。") from None
+
+
+def record_export(directory: Path, path: Path, sections: Iterable[SectionState]) -> ExportRecord:
+    """Append what was just exported to exports.json (atomically; the old copy kept as .bak)."""
+    log = load_export_log(directory)
+    record = ExportRecord(path=str(path), versions={s.id: s.current for s in sections})
+    log.exports.append(record)
+    target = Path(directory) / EXPORTS_FILE
+    data = (log.model_dump_json(indent=2) + "\n").encode("utf-8")
+    if target.exists():
+        atomic_write_bytes(_backup_path(target), target.read_bytes())
+    atomic_write_bytes(target, data)
+    return record
 
 
 # ------------------------------------------------------------------- merge rules
@@ -644,6 +701,18 @@ def _exemplar_line(e: Exemplar) -> str:
     return " · ".join(bits) + tail
 
 
+def note_lines(state: SectionState) -> list[str]:
+    """The reviewers' comments on a section as review.md list items (Chinese)."""
+    if not state.notes:
+        return []
+    out = [f"- 审阅批注（{len(state.notes)} 条）："]
+    for n in state.notes:
+        where = f"（批注于“{n.anchor[:30]}”）" if n.anchor else ""
+        when = f"，{n.date[:10]}" if n.date else ""
+        out.append(f"  - {n.author or '审阅人'}{when}：{n.text}{where}")
+    return out
+
+
 def render_review(
     meta: SessionMeta, sections: list[SectionState], *, problems: list[str] | None = None
 ) -> str:
@@ -681,11 +750,11 @@ def render_review(
         out += [f"### {i}. {s.label}（{s.id}）", ""]
         v = s.current_version
         if v is None and is_heading_only(i - 1, sections):
-            out += ["- 标题节（仅标题，无正文）", ""]
+            out += ["- 标题节（仅标题，无正文）", *note_lines(s), ""]
             continue
         out.append(f"- 状态：{STATE_LABELS.get(s.state, s.state)}")
         if v is None:
-            out += ["- 版本：无", ""]
+            out += ["- 版本：无", *note_lines(s), ""]
             continue
         out.append(
             f"- 版本：第 {v.number} 版（共 {len(s.versions)} 版）；来源：{ORIGIN_LABELS[v.origin]}"
@@ -693,6 +762,8 @@ def render_review(
         )
         if v.model:
             out.append(f"- 模型：{v.model}")
+        if v.author:
+            out.append(f"- 审阅人：{v.author}")
         if v.instruction:
             out.append(f"- 修改要求：{v.instruction}")
         ver = v.verification
@@ -720,6 +791,7 @@ def render_review(
             out += [f"  - {_exemplar_line(e)}" for e in v.exemplars]
         elif v.origin in ("model", "fallback") and v.text:
             out.append("- 参考范文：无")
+        out += note_lines(s)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -286,8 +286,9 @@ def export_session(
     date: str | None = None,
     fonts: Fonts | None = None,
 ) -> ExportResult:
-    """Write the draft (and with ``review`` its review copy) in ``fmt``."""
-    from drafter.review.session import render_markdown, render_review
+    """Write the draft (and with ``review`` its review copy) in ``fmt``; the export is
+    recorded in exports.json (for ``--changes-since last-export``)."""
+    from drafter.review.session import record_export, render_markdown, render_review
 
     sections = session.sections()
     target = out or session.dir / (DOCX_FILE if fmt == "docx" else "draft.md")
@@ -298,6 +299,7 @@ def export_session(
             result.review = review_path(target)
             report = render_review(session.meta, sections, problems=session.problems)
             atomic_write_text(result.review, report)
+        record_export(session.dir, target, sections)
         return result
     doc = session_document(session.meta, sections, date=date or today_text())
     used = fonts or Fonts()
@@ -306,6 +308,7 @@ def export_session(
     if review:
         result.review = review_path(target)
         result.comments = write_docx(doc, result.review, fonts=used, with_comments=True)
+    record_export(session.dir, target, sections)
     return result
 
 
