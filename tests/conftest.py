@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -80,17 +83,61 @@ def drafter_cli(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     timeout: float = 300,
+    in_process: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a subprocess: a user error must never show a Python traceback."""
-    result = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
+    """Run the real CLI entry point (drafter.cli.main.run): a user error must never show a
+    Python traceback.
+
+    In process by default (no interpreter start-up or imports per call, so the suite is
+    fast); ``in_process=False`` runs it in a subprocess, for behaviour that involves
+    signals, locks held by another process or a terminal.
+    """
+    if in_process:
+        result = _run_in_process(list(args), cwd=cwd, env=env or {})
+    else:
+        result = subprocess.run(
+            [sys.executable, "-m", "drafter.cli.main", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
     assert "Traceback" not in result.stderr, result.stderr
     if check:
         assert result.returncode == 0, result.stderr
     return result
+
+
+def _run_in_process(
+    args: list[str], *, cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """drafter.cli.main.run() with argv, cwd, environment, streams and signal handlers
+    swapped in and restored afterwards; an exception run() lets through fails the test."""
+    from drafter.cli import main as cli_main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env = dict(os.environ)
+    saved_cwd, saved_argv = os.getcwd(), sys.argv
+    saved_handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    code: int = 0
+    try:
+        os.chdir(cwd)
+        os.environ.update(env)
+        sys.argv = ["drafter", *args]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli_main.run()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved_argv
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for sig, handler in saved_handlers.items():
+            signal.signal(sig, handler)
+        cli_main._received.clear()
+    return subprocess.CompletedProcess(
+        ["drafter", *args], code, stdout=out.getvalue(), stderr=err.getvalue()
+    )
