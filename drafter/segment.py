@@ -23,6 +23,12 @@ from dataclasses import dataclass, field, replace
 from drafter.models import Chunk, DocMeta, ParsedDocument, Period, Section, SectionKind
 
 __all__ = [
+    "CLOSERS",
+    "DATE_LINE_RE",
+    "HEADING_MARKER_RE",
+    "OPENING_START_RE",
+    "ORG_LINE_RE",
+    "SENTENCE_END",
     "chunk_document",
     "classify_heading",
     "infer_meta",
@@ -125,6 +131,15 @@ _REGION_LEVELS = {
     "旗": "county",
     "区": "district",
 }
+
+# Public names of the shared 公文 rules, for the cleaner (drafter.clean); the stage
+# refactor moves them to a shared text layer.
+HEADING_MARKER_RE = _MARKER_RE
+OPENING_START_RE = _OPENING_START
+ORG_LINE_RE = _ORG_LINE_RE
+DATE_LINE_RE = _DATE_LINE_RE
+SENTENCE_END = _SENTENCE_END
+CLOSERS = _CLOSERS
 
 # --- chunking costs (lower is a better place to cut) ------------------------------------
 
