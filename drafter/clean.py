@@ -28,6 +28,7 @@ from drafter.segment import (
     CLOSERS,
     DATE_LINE_RE,
     HEADING_MARKER_RE,
+    KIND_TITLE_RE,
     OPENING_START_RE,
     ORG_LINE_RE,
 )
@@ -84,14 +85,14 @@ _BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
 # "二、强化科技项目管理工作今年以来，我局……". Time phrases (segment's opening phrases)
 # must be followed by a comma; a subject or a leading verb needs a title that ends like one.
 _SUBJECT_OPENER_RE = re.compile(
-    r"我局|我县|我市|我区|我委|我们|局党组|(?:县|市|区)科技局|全年(?:共|累计|新增|完成)|"
-    r"紧紧围绕|围绕|按照|根据|坚持以|为进一步"
+    r"我局|我县|我市|我区|我委|我们|局党组|(?:县|市|区)科技局|全县|全市|全区|全局|"
+    r"全年(?:共|累计|新增|完成|力争)|紧紧围绕|围绕|按照|根据|坚持|为进一步"
 )
 _TITLE_END_RE = re.compile(
     r"(?:工作|建设|管理|服务|发展|水平|能力|体系|机制|环境|成效|成果|质量|效能|效益|活力|动能|"
     r"作用|提升|增强|壮大|提高|突破|凸显|推进|落实|加强|优化|深化|培育|转化|保护|创新|融合|"
     r"情况|进展|实效|显著|明显|普惠|走实|见效|完善|领导|引领|支撑|攻坚|升级|转型|集聚|保障|"
-    r"落地|有力|有效|扎实|新高|新台阶|新突破)$"
+    r"落地|有力|有效|扎实|新高|新台阶|新突破|开展|目标|任务|队伍|基础|合作)$"
 )
 _TITLE_MIN, _TITLE_MAX_RUN_IN = 4, 40
 _FIRST_SENTENCE_RE = re.compile(r"[。；;！？!?]")
@@ -106,6 +107,7 @@ class CleanResult:
     dropped: list[str] = field(default_factory=list)  # furniture lines, in input order
     dropped_at: list[int] = field(default_factory=list)  # their input line numbers (0-based)
     joined_at: list[int] = field(default_factory=list)  # input lines appended to the one before
+    split_at: list[int] = field(default_factory=list)  # input lines split as run-in headings
     line_keys: list[str] = field(default_factory=list)  # see clean_furniture.line_keys
 
 
@@ -137,11 +139,18 @@ def clean_document(text: str, *, repeat_count: RepeatCount | None = None) -> Cle
             result.dropped_at.append(i)
     lines = [_Line(i, t) for i, t in enumerate(stripped)]
     lines, site_copy = _drop_furniture(lines, result, repeat_count)
-    lines = _drop_adjacent_duplicates(lines)
+    lines = _drop_adjacent_duplicates(lines, result)
     lines = _collapse_blank_lines(lines)
     lines = _join_page_breaks(lines, result)
     lines = _join_chunk_markers(lines, result, site_copy=site_copy)
-    out = _split_run_in_headings([line.text for line in lines])
+    lines = _drop_adjacent_duplicates(lines, result)  # a title shown again in "1、" block
+    lines = _collapse_blank_lines(lines)
+    out: list[str] = []
+    for line in lines:
+        parts = _split_run_in(line.text)
+        if len(parts) > 1:
+            result.split_at.append(line.index)
+        out.extend(parts)
     result.text = "\n".join(out).strip()
     order = sorted(range(len(result.dropped_at)), key=lambda k: result.dropped_at[k])
     result.dropped = [result.dropped[k] for k in order]
@@ -188,7 +197,7 @@ def _bare_page_numbers(lines: Sequence[_Line]) -> set[int]:
     found = [
         (pos, int(line.text)) for pos, line in enumerate(lines) if _BARE_NUMBER_RE.match(line.text)
     ]
-    values = {}
+    values: dict[int, list[int]] = {}
     for pos, n in found:
         values.setdefault(n, []).append(pos)
     keep: set[int] = set()
@@ -264,12 +273,14 @@ def _drop_furniture(
     return out, found
 
 
-def _drop_adjacent_duplicates(lines: Sequence[_Line]) -> list[_Line]:
+def _drop_adjacent_duplicates(lines: Sequence[_Line], result: CleanResult) -> list[_Line]:
     """A short line repeated right after itself (a page title shown twice) is kept once."""
     out: list[_Line] = []
     last = ""
     for line in lines:
         if line.text and line.text == last and len(line.text) <= 80:
+            result.dropped.append(line.text)
+            result.dropped_at.append(line.index)
             continue
         if line.text:
             last = line.text
@@ -310,7 +321,11 @@ def _is_heading_like(text: str) -> bool:
 
 
 def _cut_mid_sentence(prev: str) -> bool:
-    return len(prev) >= _CUT_MIN and not _ends_sentence(prev) and not _is_heading_like(prev)
+    """The block ends inside a sentence: no final punctuation, and it is no heading (a
+    short line counts as text only when it has punctuation inside)."""
+    if _ends_sentence(prev) or _is_heading_like(prev):
+        return False
+    return len(prev) >= _CUT_MIN or bool(re.search(f"[{_FINAL}；;，,、]", prev))
 
 
 def _join_page_breaks(lines: Sequence[_Line], result: CleanResult) -> list[_Line]:
@@ -378,10 +393,12 @@ def _chunk_marker_lines(lines: Sequence[_Line], *, site_copy: bool) -> dict[int,
     site where it opens the text with a long block.
     """
     candidates: list[tuple[int, int, int]] = []  # (index, number, cut before it)
+    styles: list[str] = []  # a site numbers its blocks in one style: "N、" or "N."
     for i, line in enumerate(lines):
         m = _CHUNK_MARKER_RE.match(line.text)
         if not m:
             continue
+        styles.append("、" if m.group(0).endswith("、") else ".")
         prev = _previous_content(lines, i)
         # the block before may carry its own marker, which is no heading marker here
         cut = int(prev is not None and _cut_mid_sentence(_CHUNK_MARKER_RE.sub("", prev, count=1)))
@@ -392,13 +409,13 @@ def _chunk_marker_lines(lines: Sequence[_Line], *, site_copy: bool) -> dict[int,
     for k, (_, n, cut) in enumerate(candidates):
         chain: tuple[int, list[int]] = (cut, [k])
         for j in range(k):
-            if candidates[j][1] == n - 1:
+            if candidates[j][1] == n - 1 and styles[j] == styles[k]:
                 cuts, prev_chain = best[j]
                 if (cuts + cut, len(prev_chain) + 1) > (chain[0], len(chain[1])):
                     chain = (cuts + cut, [*prev_chain, k])
         best.append(chain)
-    cuts, chain = max(best, key=lambda c: (c[0], len(c[1])))
-    members = [candidates[k] for k in chain]
+    cuts, chosen = max(best, key=lambda c: (c[0], len(c[1])))
+    members = [candidates[k] for k in chosen]
     if len(members) == 1:
         index, number, cut = members[0]
         if number >= 2 and cut:
@@ -427,13 +444,6 @@ def _previous_content(lines: Sequence[_Line], index: int) -> str | None:
 # --- run-in headings ----------------------------------------------------------------
 
 
-def _split_run_in_headings(lines: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        out.extend(_split_run_in(line))
-    return out
-
-
 def _split_run_in(line: str) -> list[str]:
     """["二、强化科技项目管理工作", "今年以来，我局……"] from a heading run into its body.
 
@@ -455,11 +465,19 @@ def _split_run_in(line: str) -> list[str]:
         if title[-1] in _FUNCTION_END or " " in title:
             continue
         if _opens_body(line, pos, title):
-            body = line[pos:]
-            if len(body) < 10:
-                return [line]
-            return [line[:pos].rstrip(), body]
+            return _heading_and_body(line, pos)
+    kind = KIND_TITLE_RE.match(line[start:limit])  # "三、2025年工作打算2025年是……"
+    if m.group("l1") and kind and re.match(r"[\u4e00-\u9fff\d]", line[start + kind.end() :]):
+        return _heading_and_body(line, start + kind.end())
     return [line]
+
+
+def _heading_and_body(line: str, pos: int) -> list[str]:
+    """The split, if what follows the title reads as a body: 20+ characters with punctuation."""
+    body = line[pos:]
+    if len(body) < 20 or not re.search("[，,。；;]", body):
+        return [line]
+    return [line[:pos].rstrip(), body]
 
 
 def _opens_body(line: str, pos: int, title: str) -> bool:

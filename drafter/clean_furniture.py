@@ -25,7 +25,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from drafter.segment import DATE_LINE_RE, HEADING_MARKER_RE, ORG_LINE_RE
 
@@ -51,12 +51,13 @@ _CJK_RE = re.compile("[\u4e00-\u9fff]")
 _UI_STRONG = re.compile(
     r"下载|举报|上传|收藏|APP|App|app|客户端|VIP|vip|会员|登录|注册|扫码|二维码|点赞|文库|"
     r"下载券|侵权|客服|ICP|备案号|©|copyright|Copyright|版权|资源描述|文档格式|页数|"
-    r"浏览量|阅读量|阅读全文|全文阅读|展开全文"
+    r"浏览量|阅读量|阅读全文|全文阅读|展开全文|本站|本网|站长|网友投稿|免责声明|公众号|"
+    r"人已读|人已下载|人收藏|次阅读|次浏览|次下载"
 )
 _UI_WEAK = re.compile(
     r"阅读|格式|大小|浏览|预览|分享|关注|评论|打印|全文|文档|积分|付费|免费|原创|投诉|首页|"
     r"相关|推荐|热门|搜索|标签|上一篇|下一篇|上一页|下一页|顶部|返回|在线|网友|用户|作者|发布|"
-    r"更新|来源|编辑|"
+    r"更新|来源|编辑|范文|字号|查看|已读|"
     r"赏|分类|DOCX|DOC|PDF|docx|doc|pdf|KB|MB|字数"
 )
 # "上传时间：2023-04-15", "大小: 36.5KB", "作者：g***t": a short key, a colon, a value.
@@ -64,7 +65,11 @@ _META_PAIR_RE = re.compile(r"(?:^|\s)[^\s：:，,。；;]{1,6}\s*[：:]\s*[^\s�
 _META_LINE_RE = re.compile(r"^[^\s：:，,。；;]{1,6}\s*[：:]\s*(?P<value>.{1,40})$")
 _URL_RE = re.compile(r"https?://|www\.|\.(?:com|cn|net|org)\b", re.IGNORECASE)
 _TIMESTAMP_RE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}:\d{2}")
-_SITE_NAME_RE = re.compile(r"^\S{1,10}(?:文库|文档网?|资料网|范文网|秘书网|网|文摘|之家)$")
+_SITE_NAME_RE = re.compile(
+    r"^\S{1,10}(?:文库|文档网?|资料网?|资料站|范文网|秘书网|网|站|文摘|之家)(?:\s+[A-Za-z.]+)?$"
+)
+# Rating stars, separators and counters: "★★★★☆ 4.6分 · 9页 · 2.3万人已读"
+_SYMBOL_RE = re.compile(r"[★☆●○◆◇■□▲△▼▽|｜·•]")
 _TITLE_WORDS_RE = re.compile(r"总结|打算|计划|思路|要点|汇报|报告|述职")
 _DOC_PART_RE = re.compile(r"^(?:附件|抄送|主送|联系人|联系电话|印发)\s*[：:]?")
 
@@ -87,8 +92,9 @@ _STRONG_RES = [
         r"^(?:责任编辑|编辑|责编|来源|文章来源|稿源|作者|审核|校对|供稿|出处)\s*[:：][^。]{0,50}$"
     ),
     re.compile(r"^(?:上一篇|下一篇|上一页|下一页|上一章|下一章)\s*[:：].{0,80}$"),
-    re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|位置)\s*[:：].{0,120}$"),
+    re.compile(r"^(?:您|你)?(?:当前|现在)?的?(?:所在)?位置\s*[:：].{0,120}$"),
     re.compile(r"^首页\s*[>›»].{0,120}$"),
+    re.compile(r"^(?:[^>›»。，,]{1,20}\s*[>›»]\s*){2,}[^>›»。，,]{1,20}$"),  # breadcrumb
     re.compile(
         r"ICP备|ICP证|公网安备|增值电信业务|经营许可证|all\s+rights\s+reserved|powered\s+by",
         re.IGNORECASE,
@@ -96,12 +102,12 @@ _STRONG_RES = [
     # "下载收益归作者所有", "还剩5页未读", "本文格式为Word版，下载可任意编辑"
     re.compile(
         r"由(?:会员|用户|网友)\S{0,12}?(?:上传|分享)|免费在线阅读|下载收益|版权归属|代发布|"
-        r"最多(?:可)?预览|预览(?:已)?结束|免费预览|还剩\s*\d+\s*页|阅读已结束|试读|下载后查看|"
+        r"最多(?:可)?预览|预览(?:已)?结束|免费预览|(?:还剩|剩余)\s*\d+\s*页|阅读已结束|试读|下载后查看|"
         r"可任意编辑|本文格式为|文档可自由编辑|^版权所有|网站?版权所有|版权所有\s*[:：©]"
     ),
     re.compile(
         r"^.{0,40}(?:下载文档查看全文|继续阅读|点击下载|立即下载|付费下载|开通VIP|下载本文|"
-        r"全文下载)[^。]{0,40}$"
+        r"全文下载|查看全文|剩余全文)[^。]{0,40}$"
     ),
     # SEO title tags: "…工作总结【完整版】", "…（通用5篇）"
     re.compile(
@@ -122,6 +128,8 @@ class LineContext:
     """What the scorer knows about a line beyond its text."""
 
     at_edge: bool = False  # before the first or after the last prose line
+    in_head: bool = False  # before the first prose line (where a title stands)
+    near_furniture: bool = False  # the line before or after it is furniture
     repeats_here: int = 1  # occurrences of this exact line in the document
     later_repeat: bool = False  # the same line occurred earlier in the document
     other_documents: int = 0  # stored documents that contain it (digits masked)
@@ -184,10 +192,19 @@ def score_line(line: str, ctx: LineContext = LineContext()) -> float:
         score += 1.0
     if short and no_punct and _SITE_NAME_RE.match(line):
         score += 1.0
+    if short and len(_SYMBOL_RE.findall(line)) >= 2:
+        score += 1.0
     if ctx.at_edge:
         score += 1.0
+    if ctx.near_furniture:
+        score += 1.0
     if _is_short_candidate(line) and no_punct:
-        if ctx.repeats_here >= 2:
+        # a running header: the same line on every page
+        # (the first of them in the head may be the title that the header repeats)
+        counted = ctx.later_repeat or not ctx.in_head
+        if ctx.repeats_here >= 3 and counted:
+            score += 4.0
+        elif ctx.repeats_here == 2 and counted:
             score += 2.0
         if ctx.later_repeat:
             score += 3.0
@@ -195,11 +212,11 @@ def score_line(line: str, ctx: LineContext = LineContext()) -> float:
         score += 2.0
     elif ctx.other_documents == 1:
         score += 1.0
-    score -= _protection(line)
+    score -= _protection(line, in_head=ctx.in_head)
     return score
 
 
-def _protection(line: str) -> float:
+def _protection(line: str, *, in_head: bool) -> float:
     """How much a line looks like part of the summary itself."""
     guard = 0.0
     if HEADING_MARKER_RE.match(line):
@@ -208,8 +225,13 @@ def _protection(line: str) -> float:
         guard += 3.0
     if _DOC_PART_RE.match(line):
         guard += 3.0
-    if len(line) <= 60 and _TITLE_WORDS_RE.search(line):
-        guard += 2.0
+    if (
+        in_head
+        and len(line) <= 60
+        and _TITLE_WORDS_RE.search(line)
+        and not re.search("[:：]", line)
+    ):
+        guard += 3.0  # the document's title
     if re.search(f"[{_FINAL}；;]", line):
         if len(line) > 120:
             guard += 5.0
@@ -235,19 +257,32 @@ def furniture_lines(
     counts = Counter(line for line in lines if line)
     seen: set[str] = set()
     previous = ""
-    found: dict[int, float] = {}
+    contexts: dict[int, LineContext] = {}
+    first_pass: dict[int, float] = {}
     for i, line in enumerate(lines):
         if not line:
             continue
         ctx = LineContext(
             at_edge=i < first or i > last,
+            in_head=i < first,
             repeats_here=counts[line],
             later_repeat=line in seen and line != previous,
             other_documents=repeat_count(line_key(line)) if repeat_count else 0,
         )
         seen.add(line)
         previous = line
-        score = score_line(line, ctx)
-        if score >= THRESHOLD:
-            found[i] = score
-    return found
+        contexts[i] = ctx
+        first_pass[i] = score_line(line, ctx)
+    # Furniture comes in blocks: a line next to furniture is a little more suspect (two
+    # rounds, so the lines of one block can lean on each other).
+    order = sorted(first_pass)
+    scores = dict(first_pass)
+    for _ in range(2):
+        updated = dict(scores)
+        for k, i in enumerate(order):
+            neighbours = [order[k - 1]] if k else []
+            neighbours += [order[k + 1]] if k + 1 < len(order) else []
+            if any(scores[j] >= THRESHOLD for j in neighbours):
+                updated[i] = score_line(lines[i], replace(contexts[i], near_furniture=True))
+        scores = updated
+    return {i: score for i, score in scores.items() if score >= THRESHOLD}

@@ -26,6 +26,7 @@ __all__ = [
     "CLOSERS",
     "DATE_LINE_RE",
     "HEADING_MARKER_RE",
+    "KIND_TITLE_RE",
     "OPENING_START_RE",
     "ORG_LINE_RE",
     "SENTENCE_END",
@@ -135,6 +136,7 @@ _REGION_LEVELS = {
 # Public names of the shared 公文 rules, for the cleaner (drafter.clean); the stage
 # refactor moves them to a shared text layer.
 HEADING_MARKER_RE = _MARKER_RE
+KIND_TITLE_RE = _KIND_TITLE_RE
 OPENING_START_RE = _OPENING_START
 ORG_LINE_RE = _ORG_LINE_RE
 DATE_LINE_RE = _DATE_LINE_RE
