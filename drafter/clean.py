@@ -193,7 +193,8 @@ def _is_tail_marker(line: str) -> bool:
 
 
 def _bare_page_numbers(lines: Sequence[_Line]) -> set[int]:
-    """Positions of bare numbers that count pages: a +1 sequence of at least two, apart."""
+    """Positions of bare numbers that count pages: a +1 sequence of at least two, with
+    text between them (numbers in a table's cells stand together)."""
     found = [
         (pos, int(line.text)) for pos, line in enumerate(lines) if _BARE_NUMBER_RE.match(line.text)
     ]
@@ -203,9 +204,14 @@ def _bare_page_numbers(lines: Sequence[_Line]) -> set[int]:
     keep: set[int] = set()
     for pos, n in found:
         neighbours = values.get(n - 1, []) + values.get(n + 1, [])
-        if any(abs(other - pos) >= 3 for other in neighbours):
+        if any(_text_between(lines, pos, other) for other in neighbours):
             keep.add(pos)
     return keep
+
+
+def _text_between(lines: Sequence[_Line], a: int, b: int) -> bool:
+    lo, hi = sorted((a, b))
+    return any(len(line.text) >= _CUT_MIN for line in lines[lo + 1 : hi])
 
 
 def _drop_furniture(

@@ -159,7 +159,7 @@ def is_page_number_line(line: str) -> bool:
 def _ui_weight(line: str) -> float:
     strong = set(_UI_STRONG.findall(line))
     weak = set(_UI_WEAK.findall(line)) - strong
-    return min(4.0, 2.0 * len(strong) + 1.0 * len(weak))
+    return min(3.0, 2.0 * len(strong) + 1.0 * len(weak))  # never a verdict alone
 
 
 def _meta_weight(line: str) -> float:
@@ -182,10 +182,10 @@ def score_line(line: str, ctx: LineContext = LineContext()) -> float:
     score = _ui_weight(line) + _meta_weight(line)
     short = len(line) <= 40
     no_punct = not _SENTENCE_PUNCT_RE.search(line)
-    if short and no_punct:
-        score += 1.0
-    if short and not _CJK_RE.search(line):
-        score += 2.0
+    if short and not re.search(f"[{_FINAL}；;]$", line):
+        score += 1.0  # a short line that is no finished sentence
+    if short and not _CJK_RE.search(line) and not re.fullmatch(r"[\d\s.,，。、]+", line):
+        score += 2.0  # (a bare number is judged as a page counter, by the cleaner)
     if _URL_RE.search(line):
         score += 3.0
     if _TIMESTAMP_RE.search(line):
@@ -208,10 +208,11 @@ def score_line(line: str, ctx: LineContext = LineContext()) -> float:
             score += 2.0
         if ctx.later_repeat:
             score += 3.0
-    if ctx.other_documents >= 2:
-        score += 2.0
-    elif ctx.other_documents == 1:
-        score += 1.0
+        # the same line (digits masked) in other stored documents: a site's template
+        if ctx.other_documents >= 2:
+            score += 2.0
+        elif ctx.other_documents == 1:
+            score += 1.0
     score -= _protection(line, in_head=ctx.in_head)
     return score
 
@@ -232,6 +233,8 @@ def _protection(line: str, *, in_head: bool) -> float:
         and not re.search("[:：]", line)
     ):
         guard += 3.0  # the document's title
+    if re.search(f"[{_FINAL}；;]$", line) and (len(line) >= 15 or re.search("[，,]", line)):
+        guard += 1.0  # a finished sentence
     if re.search(f"[{_FINAL}；;]", line):
         if len(line) > 120:
             guard += 5.0

@@ -45,6 +45,7 @@ from drafter.settings import Settings, require_local_or_allowed
 
 __all__ = [
     "LOCK_FILE_NAME",
+    "MAX_DROPPED_KEPT",
     "REGISTRY_SUFFIX",
     "CorpusStore",
     "NotWriterError",
@@ -58,6 +59,7 @@ PutResult = Literal["added", "replaced", "unchanged", "duplicate"]
 
 REGISTRY_SUFFIX = "__docs"
 LOCK_FILE_NAME = ".drafter-write.lock"
+MAX_DROPPED_KEPT = 500  # dropped furniture lines kept per document (the count is exact)
 MIN_PREFIX = 4  # shortest document-id prefix accepted by document()
 
 _REVISION_ID = "__drafter_revision__"
@@ -150,12 +152,25 @@ def chunk_from_record(
 
 
 def _doc_metadata(
-    info: DocumentInfo, kinds: Mapping[str, int]
+    info: DocumentInfo, kinds: Mapping[str, int], line_keys: Sequence[str] = ()
 ) -> dict[str, str | int | float | bool]:
     values: dict[str, Any] = {name: getattr(info, name) for name in _DOC_FIELDS}
     values["record"] = _RECORD_DOC
     values["kinds"] = json.dumps(dict(sorted(kinds.items())), ensure_ascii=False)
+    values["dropped"] = json.dumps(info.dropped[:MAX_DROPPED_KEPT], ensure_ascii=False)
+    if line_keys:
+        values["line_keys"] = " ".join(line_keys)
     return _clean_metadata(values)
+
+
+def _json_list(raw: Any) -> list[str]:
+    if not isinstance(raw, str):
+        return []
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return []
+    return [str(x) for x in parsed] if isinstance(parsed, list) else []
 
 
 def _doc_from_metadata(doc_id: str, meta: Mapping[str, Any] | None) -> DocumentInfo:
@@ -172,6 +187,8 @@ def _doc_from_metadata(doc_id: str, meta: Mapping[str, Any] | None) -> DocumentI
         year=_opt_int(m.get("year")),
         period=_opt_str(m.get("period")),
         ingested_at=_opt_str(m.get("ingested_at")),
+        n_dropped=_opt_int(m.get("n_dropped")),
+        dropped=_json_list(m.get("dropped")),
     )
 
 
@@ -740,6 +757,19 @@ class CorpusStore:
         docs = [_doc_from_metadata(i, m) for i, m in records]
         return sorted(docs, key=lambda d: (d.source, d.doc_id))
 
+    def document_line_keys(self) -> dict[str, set[str]]:
+        """doc_id → the keys of its short raw lines (documents ingested before issue 17
+        have none)."""
+        with self._mutex:
+            self._ensure_current()
+            with self._guard("读取文档列表"):
+                records = self._registry_records({"record": _RECORD_DOC})
+        return {
+            doc_id: set(str(meta.get("line_keys") or "").split())
+            for doc_id, meta in records
+            if meta.get("line_keys")
+        }
+
     def document_by_hash(self, content_hash: str) -> DocumentInfo | None:
         """The document whose cleaned text has this hash, if any."""
         with self._mutex:
@@ -929,6 +959,7 @@ class CorpusStore:
         chunks: Sequence[StoredChunk],
         *,
         embeddings: Sequence[Sequence[float]] | Any | None = None,
+        line_keys: Sequence[str] = (),
     ) -> PutResult:
         """Store one document's chunks and its registry record.
 
@@ -942,6 +973,9 @@ class CorpusStore:
         * "added": a new document.
 
         ``embeddings`` (one vector per chunk) skips the model, e.g. for benchmarks.
+        ``line_keys`` (see :func:`drafter.clean_furniture.line_keys`) are kept with the
+        registry record so later documents can tell site furniture repeated across
+        documents (:meth:`document_line_keys`).
         """
         self._require_writer("put_document")
         chunks = list(chunks)
@@ -985,7 +1019,7 @@ class CorpusStore:
                     self._chunks.update(ids=ids[a:b], metadatas=metas[a:b])
             for a, b in _batches(len(stale), self._max_batch()):
                 self._chunks.delete(ids=stale[a:b])
-            self._write_registry([info.doc_id], [_doc_metadata(info, kinds)])
+            self._write_registry([info.doc_id], [_doc_metadata(info, kinds, line_keys)])
         return "added" if old is None else "replaced"
 
     def add_with_embeddings(
