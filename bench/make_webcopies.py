@@ -406,9 +406,77 @@ Copyright © 2012-2025 政务范文网 All Rights Reserved
 ]
 
 
+# Held out: written after the cleaner was tuned on the nine copies above, and not used to
+# tune it; bench_clean.py reports them separately.
+HELD_OUT = [
+    Style(
+        name="h1_forum_diye_utf8",
+        source=TEXT_2023,
+        encoding="utf-8",
+        header="""
+松间论坛 › 公文写作 › 总结汇报
+查看: 2718 | 回复: 9
+楼主  只看该作者  倒序浏览
+发表于 2024-12-20 10:12:33
+""",
+        footer="""
+本帖最后由 wenmi_88 于 2024-12-21 09:03 编辑
+回复  引用  举报
+上一页 1 2 3 下一页
+""",
+        page_chars=(500, 900),
+        page_break=diye_break(3),
+        runin=0.3,
+        seed=11,
+    ),
+    Style(
+        name="h2_wechat_halfwidth_utf8",
+        source=TEXT_2024,
+        encoding="utf-8",
+        header="""
+原创 示例科技观察 2025-01-08 08:30 发表于北京
+收录于合集 #工作总结 12个
+点击蓝字 关注我们
+""",
+        footer="""
+- END -
+长按二维码关注
+阅读原文
+赞 在看 分享
+""",
+        page_chars=(100000, 100001),
+        page_break=no_break,
+        half_width=0.5,
+        runin=0.3,
+        seed=12,
+    ),
+    Style(
+        name="h3_viewer_dot_gbk",
+        source=TEXT_2024,
+        encoding="gbk",
+        header="""
+文档预览
+示例县科学技术局2024年工作总结及2025年工作打算.pdf
+举报 | 收藏 | 加入书架
+共6页 · 3.1万字 · 免费文档
+""",
+        footer="""
+本资料来源于网络，如涉及版权问题请联系删除
+加载中…
+下载到本地 · 打印本文
+""",
+        page_chars=(450, 800),
+        page_break=no_break,
+        marker="{n}.",
+        half_width=0.2,
+        seed=13,
+    ),
+]
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for style in STYLES:
+    for style in [*STYLES, *HELD_OUT]:
         copy, expected = build(style)
         raw = "\n".join(copy.lines) + "\n"
         (OUT / f"{style.name}.raw.txt").write_bytes(raw.encode(style.encoding))

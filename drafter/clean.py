@@ -31,6 +31,7 @@ from drafter.segment import (
     KIND_TITLE_RE,
     OPENING_START_RE,
     ORG_LINE_RE,
+    TITLE_WORDS_RE,
 )
 
 __all__ = ["CleanResult", "clean_document", "clean_text"]
@@ -69,8 +70,6 @@ _TIP_LINE_RE = re.compile(
     r"^\d{1,2}\s*[.．、]\s*.*(?:下载|文档|版权|客服|预览|本站|投诉|付费|网络)"
 )
 
-
-_TITLE_WORDS_RE = re.compile(r"总结|打算|计划|思路|要点|汇报|报告|述职")
 
 # A block that a sharing site started with its running page number "N、" / "N.".
 _CHUNK_MARKER_RE = re.compile(r"^(?P<n>\d{1,3})(?:、|[.．](?!\d))")
@@ -321,7 +320,7 @@ def _is_heading_like(text: str) -> bool:
         return True
     return (
         len(text) <= 60
-        and bool(_TITLE_WORDS_RE.search(text))
+        and bool(TITLE_WORDS_RE.search(text))
         and not re.search(f"[{_FINAL}，,]", text)
     )
 

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from drafter.segment import DATE_LINE_RE, HEADING_MARKER_RE, ORG_LINE_RE
+from drafter.segment import DATE_LINE_RE, HEADING_MARKER_RE, ORG_LINE_RE, TITLE_WORDS_RE
 
 __all__ = [
     "THRESHOLD",
@@ -70,7 +70,6 @@ _SITE_NAME_RE = re.compile(
 )
 # Rating stars, separators and counters: "★★★★☆ 4.6分 · 9页 · 2.3万人已读"
 _SYMBOL_RE = re.compile(r"[★☆●○◆◇■□▲△▼▽|｜·•]")
-_TITLE_WORDS_RE = re.compile(r"总结|打算|计划|思路|要点|汇报|报告|述职")
 _DOC_PART_RE = re.compile(r"^(?:附件|抄送|主送|联系人|联系电话|印发)\s*[：:]?")
 
 # Page counters: "第3页", "第 3 页 共 12 页", "- 2 -", "— 2 —", "3/12", a bare "7".
@@ -226,12 +225,7 @@ def _protection(line: str, *, in_head: bool) -> float:
         guard += 3.0
     if _DOC_PART_RE.match(line):
         guard += 3.0
-    if (
-        in_head
-        and len(line) <= 60
-        and _TITLE_WORDS_RE.search(line)
-        and not re.search("[:：]", line)
-    ):
+    if in_head and len(line) <= 60 and TITLE_WORDS_RE.search(line) and not re.search("[:：]", line):
         guard += 3.0  # the document's title
     if re.search(f"[{_FINAL}；;]$", line) and (len(line) >= 15 or re.search("[，,]", line)):
         guard += 1.0  # a finished sentence

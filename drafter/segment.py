@@ -30,6 +30,7 @@ __all__ = [
     "OPENING_START_RE",
     "ORG_LINE_RE",
     "SENTENCE_END",
+    "TITLE_WORDS_RE",
     "chunk_document",
     "classify_heading",
     "infer_meta",
@@ -137,6 +138,7 @@ _REGION_LEVELS = {
 # refactor moves them to a shared text layer.
 HEADING_MARKER_RE = _MARKER_RE
 KIND_TITLE_RE = _KIND_TITLE_RE
+TITLE_WORDS_RE = _TITLE_WORDS
 OPENING_START_RE = _OPENING_START
 ORG_LINE_RE = _ORG_LINE_RE
 DATE_LINE_RE = _DATE_LINE_RE
