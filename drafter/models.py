@@ -123,6 +123,9 @@ class DocumentInfo:
     year: int | None = None
     period: str | None = None
     ingested_at: str | None = None  # ISO 8601, UTC
+    # lines the cleaner dropped as web-page furniture (None: not recorded at ingest)
+    n_dropped: int | None = None
+    dropped: list[str] = field(default_factory=list)  # the first MAX_DROPPED_KEPT of them
 
 
 @dataclass

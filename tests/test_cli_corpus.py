@@ -174,3 +174,27 @@ def test_user_errors_are_one_chinese_message_without_traceback(workdir: Path) ->
     )
     assert remote.returncode == 2
     assert "--allow-remote" in remote.stderr
+
+
+def test_corpus_show_dropped_lists_the_furniture_removed_at_ingest(workdir: Path) -> None:
+    web = workdir / "web"
+    web.mkdir()
+    source = REPO / "tests" / "data" / "webcopies" / "02_chunk_dot_gbk.raw.txt"
+    shutil.copy(source, web / "示例县科技局2023年总结（网页版）.txt")  # GBK
+    ingest_json(workdir, "web")
+    listed = json.loads(drafter("corpus", "list", "--store", "store", "--json", cwd=workdir).stdout)
+    assert listed[0]["n_dropped"] >= 8
+    doc_id = listed[0]["doc_id"]
+    shown = json.loads(
+        drafter(
+            "corpus", "show", doc_id, "--dropped", "--store", "store", "--json", cwd=workdir
+        ).stdout
+    )
+    assert shown["n_dropped"] == listed[0]["n_dropped"] == len(shown["dropped"])
+    assert "云帆范文库" in shown["dropped"]
+    assert any(line.startswith("贡献者") for line in shown["dropped"])
+    assert not any("科技" in line and "。" in line for line in shown["dropped"])  # no prose
+    text = drafter("corpus", "show", doc_id, "--dropped", "--store", "store", cwd=workdir).stdout
+    assert f"去掉 {shown['n_dropped']} 行" in text and "云帆范文库" in text
+    full = drafter("corpus", "show", doc_id, "--store", "store", cwd=workdir).stdout
+    assert "云帆范文库" not in full and f"清理掉杂项 {shown['n_dropped']} 行" in full

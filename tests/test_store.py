@@ -515,3 +515,22 @@ def test_a_reader_sees_what_another_process_wrote(settings: Settings) -> None:
     assert len(reader.dense_query_vector(np.ones(384, dtype=np.float32), n=2000)) == 1203
     assert len(reader.documents()) == 4
     reader.close()
+
+
+def test_dropped_lines_and_line_keys_are_kept_with_the_document(store: CorpusStore) -> None:
+    info, chunks = make_doc("web1", TEXTS_A)
+    info.n_dropped = 3
+    info.dropped = ["收藏 分享 举报", "上传时间：2024-01-05", "- 2 -"]
+    with store.writer():
+        store.put_document(info, chunks, embeddings=np.zeros((3, 384)), line_keys=["a1", "b2"])
+        plain, plain_chunks = make_doc("old1", TEXTS_B)
+        store.put_document(plain, plain_chunks, embeddings=np.zeros((3, 384)))
+    docs = {d.doc_id: d for d in store.documents()}
+    assert docs["web1"].n_dropped == 3 and docs["web1"].dropped == info.dropped
+    assert docs["old1"].n_dropped is None and docs["old1"].dropped == []  # not recorded
+    assert store.document_line_keys() == {"web1": {"a1", "b2"}}
+    with store.writer():  # the same document again: nothing to write
+        assert (
+            store.put_document(info, chunks, embeddings=np.zeros((3, 384)), line_keys=["a1", "b2"])
+            == "unchanged"
+        )

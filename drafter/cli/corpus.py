@@ -26,7 +26,7 @@ from drafter.corpus.ingest import FileOutcome, IngestReport, ingest_paths
 from drafter.corpus.retrieve import search as hybrid_search
 from drafter.corpus.store import CorpusStore
 from drafter.errors import DrafterError, InputError
-from drafter.models import DocMeta, Period, SearchHit, SectionKind
+from drafter.models import DocMeta, DocumentInfo, Period, SearchHit, SectionKind
 
 KIND_LABELS = {
     SectionKind.OPENING: "总体情况",
@@ -301,7 +301,7 @@ def corpus_list(
         print_json([_doc_row(d) for d in docs])
         return
     table = Table(title=f"范文库文档（{len(docs)} 篇）")
-    for col in ("文档ID", "年份", "单位", "地区", "标题", "文本块", "来源文件"):
+    for col in ("文档ID", "年份", "单位", "地区", "标题", "文本块", "杂项行", "来源文件"):
         table.add_column(col, overflow="fold")
     for d in docs:
         table.add_row(
@@ -311,6 +311,7 @@ def corpus_list(
             escape(d.region or ""),
             escape(d.title or ""),
             str(d.n_chunks),
+            "" if d.n_dropped is None else str(d.n_dropped),
             escape(Path(d.source).name),
         )
     out_console.print(table)
@@ -319,15 +320,22 @@ def corpus_list(
 @corpus_app.command("show")
 def corpus_show(
     doc: Annotated[str, typer.Argument(help="文档ID（可写前几位）或来源文件名。")],
+    dropped: Annotated[
+        bool,
+        typer.Option("--dropped", help="只看入库清理时作为网页杂项去掉的行。"),
+    ] = False,
     store: StoreOpt = None,
     chroma_url: ChromaUrlOpt = None,
     collection: CollectionOpt = None,
     allow_remote: AllowRemoteOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """查看一篇文档的元数据和全部文本块（按章节）。"""
+    """查看一篇文档的元数据和全部文本块（按章节）；--dropped 查看清理掉的网页杂项行。"""
     corpus = CorpusStore.open(store_settings(store, chroma_url, collection, allow_remote))
     info = corpus.document(doc)
+    if dropped:
+        _show_dropped(info, as_json=as_json)
+        return
     chunks = corpus.chunks_of(info.doc_id)
     if as_json:
         print_json({"document": _doc_row(info), "chunks": [asdict(c) for c in chunks]})
@@ -337,6 +345,11 @@ def corpus_show(
         escape(
             f"文档ID {info.doc_id}｜年份 {info.year or '未知'}｜单位 {info.bureau or '未知'}｜"
             f"地区 {info.region or '未知'}｜来源 {info.source}"
+            + (
+                ""
+                if info.n_dropped is None
+                else f"｜清理掉杂项 {info.n_dropped} 行（--dropped 查看）"
+            )
         ),
         highlight=False,
     )
@@ -354,6 +367,29 @@ def corpus_show(
             )
             last_heading = c.heading_path
         out_console.print(f"[dim]#{c.position}[/] {escape(c.text)}", highlight=False)
+
+
+def _show_dropped(info: DocumentInfo, *, as_json: bool) -> None:
+    if as_json:
+        print_json({"doc_id": info.doc_id, "n_dropped": info.n_dropped, "dropped": info.dropped})
+        return
+    out_console.rule(f"[bold]{escape(info.title or Path(info.source).name)}[/]")
+    if info.n_dropped is None:
+        out_console.print(
+            "这篇文档入库时还没有记录清理掉的行；重新导入（drafter ingest）后即可查看。"
+        )
+        return
+    if not info.n_dropped:
+        out_console.print("入库清理时没有去掉任何行（文档中未发现网页杂项）。")
+        return
+    out_console.print(
+        f"入库清理时作为网页杂项去掉 {info.n_dropped} 行（页面按钮、上传信息、页码、页眉页脚等）：",
+        highlight=False,
+    )
+    for line in info.dropped:
+        out_console.print(f"  [dim]-[/] {escape(line)}", highlight=False)
+    if info.n_dropped > len(info.dropped):
+        out_console.print(f"  [dim]……另有 {info.n_dropped - len(info.dropped)} 行未保存[/]")
 
 
 @corpus_app.command("remove")

@@ -7,16 +7,19 @@ tested without Chroma and so a failing file never half-writes the store.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from drafter.corpus.clean import clean_text
+from drafter.corpus.clean import clean_document
+from drafter.corpus.clean_furniture import RepeatCount
 from drafter.corpus.read import iter_input_files, read_document
 from drafter.corpus.segment import chunk_document, parse_document
 from drafter.corpus.store import CorpusStore
+from drafter.corpus.store_records import MAX_DROPPED_KEPT
 from drafter.errors import DrafterError, InputError
 from drafter.models import Chunk, DocMeta, DocumentInfo, ParsedDocument, SourceText, StoredChunk
 from drafter.settings import Settings
@@ -58,6 +61,34 @@ class PreparedDocument:
     info: DocumentInfo
     chunks: list[StoredChunk]
     parsed: ParsedDocument
+    line_keys: list[str] = field(default_factory=list)
+
+
+class LineIndex:
+    """Which stored documents contain which short lines (see clean_furniture.line_keys).
+
+    The cleaner counts a line found in other documents as a sign of site furniture.
+    """
+
+    def __init__(self, keys_by_doc: dict[str, set[str]] | None = None) -> None:
+        self._keys: dict[str, set[str]] = {}
+        self._counts: Counter[str] = Counter()
+        for doc_id, keys in (keys_by_doc or {}).items():
+            self.set(doc_id, keys)
+
+    def set(self, doc_id: str, keys: Iterable[str]) -> None:
+        self._counts.subtract(self._keys.get(doc_id, set()))
+        self._keys[doc_id] = set(keys)
+        self._counts.update(self._keys[doc_id])
+
+    def counter_for(self, doc_id: str) -> RepeatCount:
+        """How many documents other than ``doc_id`` contain a key."""
+        own = self._keys.get(doc_id, set())
+
+        def count(key: str) -> int:
+            return max(0, self._counts[key] - (1 if key in own else 0))
+
+        return count
 
 
 def document_id(path: Path) -> str:
@@ -75,9 +106,19 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def prepare_document(source: SourceText, hints: DocMeta, settings: Settings) -> PreparedDocument:
-    """Clean, parse and chunk one document; raises InputError when nothing usable remains."""
-    cleaned = clean_text(source.text)
+def prepare_document(
+    source: SourceText,
+    hints: DocMeta,
+    settings: Settings,
+    *,
+    repeat_count: RepeatCount | None = None,
+) -> PreparedDocument:
+    """Clean, parse and chunk one document; raises InputError when nothing usable remains.
+
+    ``repeat_count`` tells the cleaner in how many other stored documents a line occurs.
+    """
+    result = clean_document(source.text, repeat_count=repeat_count)
+    cleaned = result.text
     if not cleaned.strip():
         raise InputError(
             f"{source.path}：清理网页杂项后没有剩下正文。",
@@ -103,6 +144,8 @@ def prepare_document(source: SourceText, hints: DocMeta, settings: Settings) -> 
         year=meta.year,
         period=str(meta.period) if meta.period else None,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        n_dropped=len(result.dropped),
+        dropped=result.dropped[:MAX_DROPPED_KEPT],
     )
     stored = [
         StoredChunk(
@@ -122,7 +165,7 @@ def prepare_document(source: SourceText, hints: DocMeta, settings: Settings) -> 
         )
         for c in chunks
     ]
-    return PreparedDocument(info=info, chunks=stored, parsed=parsed)
+    return PreparedDocument(info=info, chunks=stored, parsed=parsed, line_keys=result.line_keys)
 
 
 def count_sections(parsed: ParsedDocument) -> int:
@@ -167,10 +210,11 @@ def ingest_paths(
     if on_total:
         on_total(len(files))
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    lines = LineIndex(store.document_line_keys()) if files else LineIndex()
     for path in files:
         if on_file_start:
             on_file_start(path)
-        outcome = _ingest_one(path, store, hints, settings, max_bytes)
+        outcome = _ingest_one(path, store, hints, settings, max_bytes, lines)
         report.outcomes.append(outcome)
         if on_file_done:
             on_file_done(outcome)
@@ -178,14 +222,22 @@ def ingest_paths(
 
 
 def _ingest_one(
-    path: Path, store: CorpusStore, hints: DocMeta, settings: Settings, max_bytes: int
+    path: Path,
+    store: CorpusStore,
+    hints: DocMeta,
+    settings: Settings,
+    max_bytes: int,
+    lines: LineIndex,
 ) -> FileOutcome:
     try:
         source = read_document(path, max_bytes=max_bytes)
-        prepared = prepare_document(source, hints, settings)
+        counter = lines.counter_for(document_id(source.path))
+        prepared = prepare_document(source, hints, settings, repeat_count=counter)
     except InputError as exc:
         return FileOutcome(path=str(path), status="skipped", reason=str(exc))
-    result = store.put_document(prepared.info, prepared.chunks)
+    result = store.put_document(prepared.info, prepared.chunks, line_keys=prepared.line_keys)
+    if result in ("added", "replaced"):
+        lines.set(prepared.info.doc_id, prepared.line_keys)
     reason = None
     if result == "duplicate":
         reason = "内容与已入库的另一文档相同，未重复入库"

@@ -21,6 +21,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from drafter.models import Chunk, DocMeta, ParsedDocument, Period, Section, SectionKind
+from drafter.text.genre import DATE_LINE_RE as _DATE_LINE_RE
+from drafter.text.genre import KIND_TITLE_RE as _KIND_TITLE_RE
+from drafter.text.genre import OPENING_START_RE as _OPENING_START
+from drafter.text.genre import ORG_LINE_RE as _ORG_LINE_RE
+from drafter.text.genre import TITLE_WORDS_RE as _TITLE_WORDS
 from drafter.text.markers import (
     ENUMERATION_RE,
     MARKER_RE,
@@ -30,7 +35,7 @@ from drafter.text.markers import (
     search_marker,
 )
 from drafter.text.numerals import parse_ordinal
-from drafter.text.sentences import split_sentences_keep
+from drafter.text.sentences import CLOSERS, FULL_STOPS, split_sentences_keep
 
 __all__ = [
     "chunk_document",
@@ -41,27 +46,13 @@ __all__ = [
 ]
 
 _CJK = "\u4e00-\u9fff"
-_SENTENCE_END = "。！？!?"
-_CLOSERS = "”’\"'」』）)》】"
+_SENTENCE_END = FULL_STOPS
+_CLOSERS = CLOSERS
 
 # --- heading markers: drafter.text.markers -----------------------------------------------
 
 _TITLE_MAX = 50  # a run-in heading is one short sentence
 _OWN_LINE_MAX = 60  # a heading standing alone on its line
-
-# A level-1 title that names a part of the summary; used to cut "下步工作打算下半年，…".
-_KIND_TITLE_RE = re.compile(
-    r"^(?:(?:20\d{2}|20[Xx×*]{2}|[Xx×*]{2,4})年度?|今年|明年|本年度?|全年|上半年|下半年|下步|下一步|"
-    r"下阶段|今后|近期|未来)?(?:的)?(?:主要)?"
-    r"(?:"
-    r"(?:工作)?(?:开展|完成|推进|进展)情况|(?:工作)?(?:开展|完成)?情况(?:及|和)?成效|"
-    r"(?:工作|做法)(?:及|和|与)?(?:成效|成绩|亮点)|主要做法(?:及|和|与)?成效|主要做法|"
-    r"(?:工作)?(?:总结|回顾)|"
-    r"存在(?:的)?(?:主要)?(?:问题|不足|困难)(?:(?:及|和|与)(?:不足|困难|建议|原因|差距))?|"
-    r"(?:问题|困难|不足)(?:及|和|与)(?:困难|不足|原因|建议|差距)|"
-    r"(?:工作)?(?:打算|思路|计划|安排|要点)"
-    r")"
-)
 
 _PROBLEM_WORDS = re.compile(r"问题|不足|困难|短板|差距|薄弱|瓶颈")
 _PLAN_WORDS = re.compile(
@@ -78,7 +69,6 @@ _CLOSING_START = re.compile(
 
 # --- title, issuer and signature --------------------------------------------------------
 
-_TITLE_WORDS = re.compile(r"总结|打算|思路|计划|要点|汇报|报告|述职")
 _RUN_IN_TITLE_RE = re.compile(
     r"^(?P<title>[^\s，。,；;：:！？!?]{0,40}?(?:总结|回顾)(?:及|和|暨|与)[^\s，。,；;：:！？!?]{0,16}?"
     r"(?:打算|思路|计划|安排|要点))"
@@ -101,14 +91,6 @@ _KNOWN_BUREAUS = (
 )
 _BUREAU_RE = re.compile("(?P<bureau>" + "|".join(_KNOWN_BUREAUS) + rf"|[{_CJK}]{{1,9}}局)")
 _NOT_BUREAUS = {"格局", "布局", "局部", "全局", "大局", "结局", "当局", "开局", "新格局", "新局"}
-_ORG_LINE_RE = re.compile(rf"^[{_CJK}A-Za-z]{{2,24}}(?:局|委员会|办公室|人民政府|中心)$")
-_DATE_LINE_RE = re.compile(
-    r"^[（(]?\s*(?:20\d{2}|二[〇○零]\S{2})\s*年\s*\S{1,3}\s*月(?:\s*\S{1,3}\s*日)?\s*[)）]?$"
-)
-_OPENING_START = re.compile(
-    r"^(?:今年以来|年初以来|今年上半年|上半年|今年|本年度|一年来|过去的一年|近年来|去年以来|"
-    r"(?:20\d{2}|[Xx]{2,4})年(?:度)?(?:以来|上半年|，|,))"
-)
 _REGION_LEVELS = {
     "省": "province",
     "自治区": "province",

@@ -101,6 +101,19 @@ class CorpusStore(StoreConnection):
         docs = [doc_from_metadata(i, m) for i, m in records]
         return sorted(docs, key=lambda d: (d.source, d.doc_id))
 
+    def document_line_keys(self) -> dict[str, set[str]]:
+        """doc_id → the keys of its short raw lines (documents ingested before the cleaner
+        recorded them have none)."""
+        with self._mutex:
+            self._ensure_current()
+            with self._guard("读取文档列表"):
+                records = self._registry_records({"record": RECORD_DOC})
+        return {
+            doc_id: set(str(meta.get("line_keys") or "").split())
+            for doc_id, meta in records
+            if meta.get("line_keys")
+        }
+
     def document_by_hash(self, content_hash: str) -> DocumentInfo | None:
         """The document whose cleaned text has this hash, if any."""
         with self._mutex:
@@ -290,6 +303,7 @@ class CorpusStore(StoreConnection):
         chunks: Sequence[StoredChunk],
         *,
         embeddings: Sequence[Sequence[float]] | Any | None = None,
+        line_keys: Sequence[str] = (),
     ) -> PutResult:
         """Store one document's chunks and its registry record.
 
@@ -303,6 +317,9 @@ class CorpusStore(StoreConnection):
         * "added": a new document.
 
         ``embeddings`` (one vector per chunk) skips the model, e.g. for benchmarks.
+        ``line_keys`` (see :func:`drafter.corpus.clean_furniture.line_keys`) are kept with
+        the registry record so later documents can tell site furniture repeated across
+        documents (:meth:`document_line_keys`).
         """
         self._require_writer("put_document")
         chunks = list(chunks)
@@ -346,7 +363,7 @@ class CorpusStore(StoreConnection):
                     self._chunks.update(ids=ids[a:b], metadatas=metas[a:b])
             for a, b in batches(len(stale), self._max_batch()):
                 self._chunks.delete(ids=stale[a:b])
-            self._write_registry([info.doc_id], [doc_metadata(info, kinds)])
+            self._write_registry([info.doc_id], [doc_metadata(info, kinds, line_keys)])
         return "added" if old is None else "replaced"
 
     def add_with_embeddings(

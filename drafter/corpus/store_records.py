@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,13 +94,29 @@ def chunk_from_record(
     )
 
 
+MAX_DROPPED_KEPT = 500  # dropped furniture lines kept per document (the count is exact)
+
+
 def doc_metadata(
-    info: DocumentInfo, kinds: Mapping[str, int]
+    info: DocumentInfo, kinds: Mapping[str, int], line_keys: Sequence[str] = ()
 ) -> dict[str, str | int | float | bool]:
     values: dict[str, Any] = {name: getattr(info, name) for name in _DOC_FIELDS}
     values["record"] = RECORD_DOC
     values["kinds"] = json.dumps(dict(sorted(kinds.items())), ensure_ascii=False)
+    values["dropped"] = json.dumps(info.dropped[:MAX_DROPPED_KEPT], ensure_ascii=False)
+    if line_keys:
+        values["line_keys"] = " ".join(line_keys)
     return clean_metadata(values)
+
+
+def _json_list(raw: Any) -> list[str]:
+    if not isinstance(raw, str):
+        return []
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return []
+    return [str(x) for x in parsed] if isinstance(parsed, list) else []
 
 
 def doc_from_metadata(doc_id: str, meta: Mapping[str, Any] | None) -> DocumentInfo:
@@ -117,6 +133,8 @@ def doc_from_metadata(doc_id: str, meta: Mapping[str, Any] | None) -> DocumentIn
         year=opt_int(m.get("year")),
         period=opt_str(m.get("period")),
         ingested_at=opt_str(m.get("ingested_at")),
+        n_dropped=opt_int(m.get("n_dropped")),
+        dropped=_json_list(m.get("dropped")),
     )
 
 

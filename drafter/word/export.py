@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from drafter.atomic import atomic_write_bytes, atomic_write_text
 from drafter.errors import InputError
+from drafter.text.genre import DATE_LINE_RE, ORG_LINE_RE
 from drafter.text.markers import NOT_A_TITLE_RE, match_marker
 from drafter.word.layout import Block, Fonts, OfficialDocument, build_document, document_bytes
 
@@ -131,8 +132,6 @@ def _blocks_of_lines(lines: list[str], levels: tuple[int, ...]) -> list[Block]:
 
 # --- plain text → document -------------------------------------------------------------------
 
-_ORG_LINE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,24}(?:局|委员会|办公室|人民政府|中心)$")
-_DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 
 
 def text_document(text: str) -> OfficialDocument:
@@ -141,8 +140,8 @@ def text_document(text: str) -> OfficialDocument:
     if not lines:
         raise InputError("文本为空，无法生成 Word 文档。")
     title, body = lines[0], lines[1:]
-    date = body.pop() if body and _DATE_LINE.match(body[-1]) else ""
-    bureau = body.pop() if body and _ORG_LINE.match(body[-1]) else ""
+    date = body.pop() if body and DATE_LINE_RE.match(body[-1]) else ""
+    bureau = body.pop() if body and ORG_LINE_RE.match(body[-1]) else ""
     return OfficialDocument(
         title=title, blocks=_blocks_of_lines(body, (1, 2, 3, 4)), bureau=bureau, date=date
     )
@@ -169,7 +168,7 @@ def session_document(
     meta: SessionMeta, sections: list[SectionState], *, date: str
 ) -> OfficialDocument:
     """The draft in force, laid out as render_markdown lays it out, with review comments."""
-    from drafter.review.session import is_heading_only, paragraphs_of
+    from drafter.review.render import is_heading_only, paragraphs_of
 
     doc = OfficialDocument(title=meta.title, bureau=meta.bureau, date=date)
     for i, state in enumerate(sections):
@@ -191,7 +190,7 @@ def session_document(
 
 
 def _add_review_comments(state: SectionState, part: _SectionBlocks) -> None:
-    from drafter.review.session import section_flags
+    from drafter.review.render import section_flags
 
     version = state.current_version
     anchor = part.anchor
@@ -288,7 +287,8 @@ def export_session(
 ) -> ExportResult:
     """Write the draft (and with ``review`` its review copy) in ``fmt``; the export is
     recorded in exports.json (for ``--changes-since last-export``)."""
-    from drafter.review.session import record_export, render_markdown, render_review
+    from drafter.review.render import render_markdown, render_review
+    from drafter.review.session import record_export
 
     sections = session.sections()
     target = out or session.dir / (DOCX_FILE if fmt == "docx" else "draft.md")
