@@ -20,7 +20,8 @@ from drafter.corpus.read import read_document
 from drafter.corpus.segment import parse_document
 from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.models import DocMeta
-from drafter.review.session import SectionState, Session, SessionMeta, render_markdown
+from drafter.review.render import render_markdown
+from drafter.review.session import SectionState, Session, SessionMeta
 from drafter.settings import Settings
 from drafter.word.export import (
     export_session,

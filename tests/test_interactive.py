@@ -24,7 +24,8 @@ from drafter.review.edits import (
     resolve_section,
     sentences,
 )
-from drafter.review.session import SectionState, heading_only_ids
+from drafter.review.render import heading_only_ids
+from drafter.review.session import SectionState
 from drafter.review.workflow import plan_draft
 from drafter.testing import FakeChatModel, ScriptedDrafter
 

@@ -16,15 +16,13 @@ import pytest
 from drafter.atomic import WriteError, atomic_write_json, atomic_write_text
 from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
+from drafter.review.render import render_markdown, render_review, status_rows
 from drafter.review.session import (
     SectionState,
     Session,
     SessionMeta,
     lock_session_dir,
     merge_redraft,
-    render_markdown,
-    render_review,
-    status_rows,
     would_override,
 )
 

@@ -243,7 +243,8 @@ def test_the_eleventh_work_area_is_numbered_as_a_level_two_heading(tmp_path: Pat
 
 def test_one_state_label_table_and_one_heading_only_rule() -> None:
     from drafter.drafting.records import Version
-    from drafter.review.session import STATE_LABELS, SectionState, heading_only_ids
+    from drafter.review.render import STATE_LABELS, heading_only_ids
+    from drafter.review.session import SectionState
 
     assert STATE_LABELS["pending"] == "待起草"  # review.md said 未起草, the terminal 待起草
     assert STATE_LABELS["flagged"] == "需重点审阅"  # the terminal said 有疑点

@@ -17,7 +17,8 @@ from docx.shared import Mm
 from typer.testing import CliRunner
 
 from drafter.cli.main import app
-from drafter.review.session import Session, render_review
+from drafter.review.render import render_review
+from drafter.review.session import Session
 from drafter.testing import word_review as wr
 from drafter.testing.sessions import drafted_session
 from drafter.word.changes import phrase_diff

@@ -29,13 +29,8 @@ from drafter.cli.engine import Engine, RetryPrinter, open_engine, retry_printer
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.drafting.outline import SectionTask
 from drafter.errors import DrafterError
-from drafter.review.session import (
-    STATE_LABELS,
-    SectionState,
-    Session,
-    lock_session_dir,
-    section_flags,
-)
+from drafter.review.render import STATE_LABELS, section_flags
+from drafter.review.session import SectionState, Session, lock_session_dir
 from drafter.review.workflow import DraftPlan, plan_from_session
 
 

@@ -15,7 +15,8 @@ from rich.table import Table
 from drafter.cli.common import JsonOpt, err_console, out_console, print_json
 from drafter.errors import InputError
 from drafter.figures import build_slot_table, load_figures
-from drafter.review.session import STATE_LABELS, Session, heading_only_ids, section_flags
+from drafter.review.render import STATE_LABELS, heading_only_ids, section_flags
+from drafter.review.session import Session
 
 
 def register(app: typer.Typer) -> None:

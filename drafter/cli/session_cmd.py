@@ -60,14 +60,8 @@ from drafter.review.edits import (
     pending_ids,
     resolve_section,
 )
-from drafter.review.session import (
-    STATE_LABELS,
-    SectionState,
-    Session,
-    heading_only_ids,
-    lock_session_dir,
-    section_flags,
-)
+from drafter.review.render import STATE_LABELS, heading_only_ids, section_flags
+from drafter.review.session import SectionState, Session, lock_session_dir
 from drafter.review.workflow import (
     DraftPlan,
     open_or_create_session,

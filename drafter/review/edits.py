@@ -14,7 +14,8 @@ from decimal import Decimal
 from drafter.drafting.records import Verification, Version
 from drafter.figures import SlotTable, UnknownSlotError
 from drafter.figures.check import Flag, check_text
-from drafter.review.session import SectionState, heading_only_ids
+from drafter.review.render import heading_only_ids
+from drafter.review.session import SectionState
 from drafter.text.numbers import find_numbers
 from drafter.text.sentences import split_sentences
 from drafter.text.slots import SLOT_RE

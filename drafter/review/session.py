@@ -5,8 +5,8 @@ Layout of a session directory::
     session.json              SessionMeta: title, bureau, year, figures, outline, order
     sections/<id>.json        SectionState: all versions of one section (never pruned)
     sections/<id>.json.bak    the previous good copy, written before each replace
-    draft.md                  the current text of every section (render_markdown)
-    review.md                 the review report (render_review)
+    draft.md                  the current text of every section (render.render_markdown)
+    review.md                 the review report (render.render_review)
     exports.json              ExportLog: which version of each section each export showed
     .lock                     OS file lock held by the process working on the directory
 
@@ -19,51 +19,42 @@ accepted or edited (merge_redraft).
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 import filelock
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drafter.atomic import atomic_write_bytes, atomic_write_text
 from drafter.drafting.records import (
     HUMAN_ORIGINS,
-    ORIGIN_LABELS,
-    Exemplar,
     Version,
     utc_now,
 )
 from drafter.errors import DrafterError
+from drafter.review.render import render_markdown, render_review
+from drafter.review.session_files import (
+    SCHEMA_VERSION,
+    Unreadable,
+    backup_path,
+    load_with_backup,
+    parses_as,
+)
 
-SCHEMA_VERSION = 1
 META_FILE = "session.json"
 SECTIONS_DIR = "sections"
 DRAFT_FILE = "draft.md"
 REVIEW_FILE = "review.md"
 EXPORTS_FILE = "exports.json"
 LOCK_FILE = ".lock"
-BACKUP_SUFFIX = ".bak"
 
 SECTION_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$")
 
-M = TypeVar("M", bound=BaseModel)
-
 State = Literal["pending", "drafted", "flagged", "accepted", "edited"]
-
-#: The one wording of a section's state, in the terminal, review.md and Word comments.
-STATE_LABELS: dict[str, str] = {
-    "pending": "待起草",
-    "drafted": "已起草",
-    "flagged": "需重点审阅",
-    "accepted": "已采纳",
-    "edited": "已人工修改",
-    "unreadable": "文件损坏",
-}
 
 
 # --------------------------------------------------------------------------- models
@@ -71,7 +62,6 @@ STATE_LABELS: dict[str, str] = {
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
 
 
 class Note(_Model):
@@ -224,11 +214,11 @@ class ExportLog(_Model):
 def load_export_log(directory: Path) -> ExportLog:
     """The export log of a session directory (empty when none was recorded yet)."""
     path = Path(directory) / EXPORTS_FILE
-    if not path.exists() and not _backup_path(path).exists():
+    if not path.exists() and not backup_path(path).exists():
         return ExportLog()
     try:
-        return _load_with_backup(path, ExportLog)[0]
-    except _Unreadable as exc:
+        return load_with_backup(path, ExportLog)[0]
+    except Unreadable as exc:
         raise DrafterError(f"导出记录无法读取：{exc}。", hint=f"可从备份恢复 {path}。") from None
 
 
@@ -240,7 +230,7 @@ def record_export(directory: Path, path: Path, sections: Iterable[SectionState])
     target = Path(directory) / EXPORTS_FILE
     data = (log.model_dump_json(indent=2) + "\n").encode("utf-8")
     if target.exists():
-        atomic_write_bytes(_backup_path(target), target.read_bytes())
+        atomic_write_bytes(backup_path(target), target.read_bytes())
     atomic_write_bytes(target, data)
     return record
 
@@ -268,63 +258,6 @@ def merge_redraft(existing: SectionState, new_version: Version) -> SectionState:
     merged.add_version(new_version)
     merged.current, merged.state = keep_current, keep_state
     return merged
-
-
-# ------------------------------------------------------------------- file reading
-
-
-class _Unreadable(Exception):
-    """A session file that cannot be parsed; the message is Chinese and names the file."""
-
-
-def _load_model(path: Path, model: type[M]) -> M:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise _Unreadable(f"缺少文件 {path}") from None
-    except OSError as exc:
-        raise _Unreadable(f"无法读取 {path}：{exc.strerror or exc}") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _Unreadable(f"{path} 不是 UTF-8 文本，文件已损坏") from None
-    except json.JSONDecodeError as exc:
-        raise _Unreadable(
-            f"{path} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}），文件已损坏"
-        ) from None
-    if isinstance(data, dict):
-        found = data.get("schema_version", SCHEMA_VERSION)
-        if isinstance(found, int) and found > SCHEMA_VERSION:
-            raise DrafterError(
-                f"{path} 由更新版本的 drafter 写入（schema_version={found}，"
-                f"本程序支持 {SCHEMA_VERSION}）。",
-                hint="升级 drafter 后再打开该会话目录。",
-            )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "顶层"
-        raise _Unreadable(f"{path} 的内容不符合格式（{where}：{err['msg']}），文件已损坏") from None
-
-
-def _backup_path(path: Path) -> Path:
-    return path.with_name(path.name + BACKUP_SUFFIX)
-
-
-def _load_with_backup(path: Path, model: type[M]) -> tuple[M, str | None]:
-    """The file, or its .bak when the file is damaged (with a note saying so)."""
-    try:
-        return _load_model(path, model), None
-    except _Unreadable as first:
-        backup = _backup_path(path)
-        if not backup.exists():
-            raise
-        try:
-            found = _load_model(backup, model)
-        except _Unreadable:
-            raise _Unreadable(f"{first}；备份 {backup} 也无法使用") from None
-        return found, f"{first}；已改用上一份完好的备份 {backup}（可能缺少最后一次修改）。"
 
 
 # --------------------------------------------------------------------------- locks
@@ -466,15 +399,15 @@ class Session:
         if not directory.is_dir():
             raise DrafterError(f"{directory} 不是目录，不能作为会话目录打开。")
         meta_path = directory / META_FILE
-        if not meta_path.exists() and not _backup_path(meta_path).exists():
+        if not meta_path.exists() and not backup_path(meta_path).exists():
             raise DrafterError(
                 f"{directory} 不是 drafter 会话目录（缺少 {META_FILE}）。",
                 hint="检查路径，或先起草生成草稿。",
             )
         problems: list[str] = []
         try:
-            meta, note = _load_with_backup(meta_path, SessionMeta)
-        except _Unreadable as exc:
+            meta, note = load_with_backup(meta_path, SessionMeta)
+        except Unreadable as exc:
             raise DrafterError(
                 f"会话文件无法读取：{exc}。", hint=f"可从版本管理或备份中恢复 {meta_path}。"
             ) from None
@@ -489,10 +422,10 @@ class Session:
         for section_id in order:
             path = sections_dir / f"{section_id}.json"
             try:
-                state, note = _load_with_backup(path, SectionState)
+                state, note = load_with_backup(path, SectionState)
                 if state.id != section_id:
-                    raise _Unreadable(f"{path} 中的章节编号 {state.id} 与文件名不符")
-            except _Unreadable as exc:
+                    raise Unreadable(f"{path} 中的章节编号 {state.id} 与文件名不符")
+            except Unreadable as exc:
                 unreadable[section_id] = f"{exc}。"
                 problems.append(f"{exc}。本节无法显示，其余章节不受影响。")
                 continue
@@ -510,8 +443,8 @@ class Session:
                 if not SECTION_ID_RE.match(section_id):
                     continue
                 try:
-                    state, note = _load_with_backup(path, SectionState)
-                except _Unreadable as exc:
+                    state, note = load_with_backup(path, SectionState)
+                except Unreadable as exc:
                     problems.append(f"{exc}。")
                     continue
                 if note:
@@ -592,8 +525,8 @@ class Session:
         if old == data:
             return
         if old is not None:
-            if _parses_as(old, model):
-                atomic_write_bytes(_backup_path(path), old)
+            if parses_as(old, model):
+                atomic_write_bytes(backup_path(path), old)
             else:
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
                 with contextlib.suppress(OSError):
@@ -620,215 +553,3 @@ class Session:
                 if self._lock_depth == 0 and self._lock_stack is not None:
                     self._lock_stack.close()
                     self._lock_stack = None
-
-
-def _parses_as(raw: bytes, model: type[BaseModel]) -> bool:
-    try:
-        model.model_validate_json(raw)
-    except (ValidationError, ValueError):
-        return False
-    return True
-
-
-# ---------------------------------------------------------------------- rendering
-
-
-def paragraphs_of(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def is_heading_only(index: int, sections: list[SectionState]) -> bool:
-    """A heading-only section: titled, directly followed by a deeper one, and never given
-    text of its own (a writer who types under a part heading makes it a section)."""
-    s = sections[index]
-    return (
-        s.level >= 1
-        and index + 1 < len(sections)
-        and sections[index + 1].level > s.level
-        and not s.versions
-    )
-
-
-def heading_only_ids(sections: list[SectionState]) -> set[str]:
-    """The ids of the heading-only sections (see :func:`is_heading_only`)."""
-    return {s.id for i, s in enumerate(sections) if is_heading_only(i, sections)}
-
-
-def render_markdown(meta: SessionMeta, sections: list[SectionState]) -> str:
-    """The draft in force as Markdown: ``# title``, ``##`` for 一、, ``###`` for （一）."""
-    out = [f"# {meta.title}", ""]
-    for i, s in enumerate(sections):
-        if s.heading:
-            out += [f"{'#' * (max(s.level, 1) + 1)} {s.heading}", ""]
-        paragraphs = paragraphs_of(s.text)
-        if not paragraphs and s.current_version is None and not is_heading_only(i, sections):
-            paragraphs = ["（本节尚未起草）"]
-        for p in paragraphs:
-            out += [p, ""]
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def section_flags(state: SectionState) -> list[str]:
-    """Everything a reviewer should look at in the version in force (Chinese)."""
-    v = state.current_version
-    if v is None or v.verification is None:
-        return []
-    ver = v.verification
-    flags = list(ver.flags)
-    if ver.missing_slots:
-        flags.append(f"缺少数据：{'、'.join(ver.missing_slots)}")
-    if ver.unknown_slots:
-        flags.append(f"未知槽位：{'、'.join(ver.unknown_slots)}")
-    if not ver.ok and not ver.flags:
-        flags.append("核对未通过")
-    return list(dict.fromkeys(flags))
-
-
-def _is_fallback(state: SectionState) -> bool:
-    v = state.current_version
-    if v is None:
-        return False
-    if v.verification is not None and v.verification.fallback:
-        return True
-    return v.origin == "fallback" and bool(v.text)
-
-
-def _exemplar_line(e: Exemplar) -> str:
-    bits = [e.source]
-    if e.heading_path:
-        bits.append(e.heading_path)
-    tail = f"（{e.year}年，相关度 {e.score:.3f}）" if e.year else f"（相关度 {e.score:.3f}）"
-    return " · ".join(bits) + tail
-
-
-def note_lines(state: SectionState) -> list[str]:
-    """The reviewers' comments on a section as review.md list items (Chinese)."""
-    if not state.notes:
-        return []
-    out = [f"- 审阅批注（{len(state.notes)} 条）："]
-    for n in state.notes:
-        where = f"（批注于“{n.anchor[:30]}”）" if n.anchor else ""
-        when = f"，{n.date[:10]}" if n.date else ""
-        out.append(f"  - {n.author or '审阅人'}{when}：{n.text}{where}")
-    return out
-
-
-def render_review(
-    meta: SessionMeta, sections: list[SectionState], *, problems: list[str] | None = None
-) -> str:
-    """The Chinese review report: a summary, then per section what a reviewer must check."""
-    flagged = [s for s in sections if s.state == "flagged"]
-    fallback = [s for s in sections if _is_fallback(s)]
-    accepted = [s for s in sections if s.state == "accepted"]
-    edited = [s for s in sections if s.state == "edited"]
-    pending = [
-        s for i, s in enumerate(sections) if s.state == "pending" and not is_heading_only(i, sections)
-    ]
-    period = {"annual": "全年", "half_year": "上半年"}.get(meta.period, meta.period)
-    out = [
-        f"# 审阅报告：{meta.title}",
-        "",
-        f"- 单位：{meta.bureau}；年度：{meta.year}年（{period}）",
-        f"- 数据文件：{meta.figures_path}（sha256 {meta.figures_sha256[:12]}）",
-        f"- 提纲：{meta.outline}；模型：{meta.model or '未记录'}",
-        f"- 创建：{meta.created_at}；更新：{meta.updated_at}",
-        "",
-        "## 概况",
-        "",
-        f"共 {len(sections)} 节：需重点审阅 {len(flagged)} 节，程序兜底 {len(fallback)} 节，"
-        f"已采纳 {len(accepted)} 节，人工修改 {len(edited)} 节，未起草 {len(pending)} 节。",
-        "",
-    ]
-    if flagged:
-        out += ["需重点审阅：" + "；".join(f"{s.label}（{s.id}）" for s in flagged), ""]
-    if fallback:
-        out += ["程序兜底：" + "；".join(f"{s.label}（{s.id}）" for s in fallback), ""]
-    if problems:
-        out += ["## 文件问题", ""] + [f"- {p}" for p in problems] + [""]
-    out += ["## 各节详情", ""]
-    for i, s in enumerate(sections, 1):
-        out += [f"### {i}. {s.label}（{s.id}）", ""]
-        v = s.current_version
-        if v is None and is_heading_only(i - 1, sections):
-            out += ["- 标题节（仅标题，无正文）", *note_lines(s), ""]
-            continue
-        out.append(f"- 状态：{STATE_LABELS.get(s.state, s.state)}")
-        if v is None:
-            out += ["- 版本：无", *note_lines(s), ""]
-            continue
-        out.append(
-            f"- 版本：第 {v.number} 版（共 {len(s.versions)} 版）；来源：{ORIGIN_LABELS[v.origin]}"
-            f"；生成时间：{v.created_at}"
-        )
-        if v.model:
-            out.append(f"- 模型：{v.model}")
-        if v.author:
-            out.append(f"- 审阅人：{v.author}")
-        if v.instruction:
-            out.append(f"- 修改要求：{v.instruction}")
-        ver = v.verification
-        if ver is not None:
-            verdict = "通过" if ver.ok else "未通过"
-            out.append(f"- 数字核对：{verdict}（尝试 {ver.attempts} 次）")
-            if ver.fallback:
-                out.append("- 程序兜底：是（模型多次未通过核对，本节由程序按数据生成）")
-            out.append(f"- 缺少数据：{'、'.join(ver.missing_slots) if ver.missing_slots else '无'}")
-            if ver.unknown_slots:
-                out.append(f"- 未知槽位：{'、'.join(ver.unknown_slots)}")
-        flags = list(ver.flags) if ver is not None else []
-        if ver is not None and not ver.ok and not ver.flags:
-            flags.append("核对未通过")
-        if flags:
-            out.append("- 提示：")
-            out += [f"  - {f}" for f in flags]
-        if ver is not None and ver.violations:
-            out.append("- 此前各稿的违规：")
-            out += [f"  - {x}" for x in ver.violations]
-        if v.figures_used:
-            out.append(f"- 使用数据：{'、'.join(v.figures_used)}")
-        if v.exemplars:
-            out.append("- 参考范文：")
-            out += [f"  - {_exemplar_line(e)}" for e in v.exemplars]
-        elif v.origin in ("model", "fallback") and v.text:
-            out.append("- 参考范文：无")
-        out += note_lines(s)
-        out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def status_rows(session: Session) -> list[dict[str, Any]]:
-    """Rows for ``drafter status --json``; a damaged section appears as state "unreadable"."""
-    rows: list[dict[str, Any]] = []
-    by_id = {s.id: s for s in session.sections()}
-    for section_id in session.meta.section_order:
-        if section_id in session.unreadable:
-            rows.append(
-                {
-                    "id": section_id,
-                    "heading": "",
-                    "state": "unreadable",
-                    "version": 0,
-                    "versions": 0,
-                    "origin": None,
-                    "flags": [session.unreadable[section_id]],
-                    "text": "",
-                }
-            )
-            continue
-        s = by_id.get(section_id)
-        if s is None:
-            continue
-        v = s.current_version
-        rows.append(
-            {
-                "id": s.id,
-                "heading": s.heading,
-                "state": s.state,
-                "version": s.current,
-                "versions": len(s.versions),
-                "origin": v.origin if v is not None else None,
-                "flags": section_flags(s),
-                "text": s.text,
-            }
-        )
-    return rows

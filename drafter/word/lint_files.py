@@ -33,7 +33,8 @@ def _fixed_path(path: Path) -> Path:
 
 
 def _session_text(directory: Path) -> tuple[str, Path]:
-    from drafter.review.session import DRAFT_FILE, Session, render_markdown
+    from drafter.review.render import render_markdown
+    from drafter.review.session import DRAFT_FILE, Session
 
     draft = directory / DRAFT_FILE
     if draft.is_file():
