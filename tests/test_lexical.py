@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drafter.corpus import lexical
+from drafter.corpus import lexical, lexical_tokens
 from drafter.corpus.lexical import (
     K1,
     QUERY_UNIGRAM_WEIGHT,
@@ -20,9 +20,8 @@ from drafter.corpus.lexical import (
     LexicalIndex,
     clear_cache,
     index_path,
-    indexed_text,
-    tokenize,
 )
+from drafter.corpus.lexical_tokens import indexed_text, tokenize
 from drafter.errors import InputError, StoreError
 from drafter.models import StoredChunk
 
@@ -101,9 +100,9 @@ _ALPHABET = st.sampled_from(list("科技局专利知识产权的在 ，。、（
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=_ALPHABET, max_size=40), min_size=1, max_size=6))
 def test_vectorised_block_tokens_match_reference(texts: list[str]) -> None:
-    keys, rows, lengths = lexical._block_keys(texts, {})
+    keys, rows, lengths = lexical_tokens.block_keys(texts, {})
     for row, text in enumerate(texts):
-        expected = Counter(lexical._token_key(t) for t in tokenize(text))
+        expected = Counter(lexical_tokens.token_key(t) for t in tokenize(text))
         got = Counter(keys[rows == row].tolist())
         assert got == expected
         assert lengths[row] == len(tokenize(text))

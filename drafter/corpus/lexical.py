@@ -10,12 +10,13 @@ little recall, and BM25's idf keeps 的/在/工作 from mattering. Measured for 
 it is nearly as good as the e5 embeddings on keyword queries and about 100× faster; the
 hybrid retriever (drafter.corpus.retrieve) fuses both.
 
-Tokens (see :func:`tokenize`): full-width letters and digits and compatibility forms of
-CJK characters are folded as NFKC would (Ａ１ → a1, ⼯ → 工); every CJK character and every
-pair of adjacent CJK characters is a token; each run of ASCII letters/digits is one token,
-lowercased; everything else (punctuation, spaces, other scripts) only separates. A chunk is
-indexed as its heading path followed by its text, so a passage under "（三）知识产权工作"
-matches 知识产权 even when its own sentences only say 专利.
+Tokens (see :func:`drafter.corpus.lexical_tokens.tokenize`): full-width letters and
+digits and compatibility forms of CJK characters are folded as NFKC would (Ａ１ → a1,
+⼯ → 工); every CJK character and every pair of adjacent CJK characters is a token; each
+run of ASCII letters/digits is one token, lowercased; everything else (punctuation,
+spaces, other scripts) only separates. A chunk is indexed as its heading path followed by
+its text, so a passage under "（三）知识产权工作" matches 知识产权 even when its own
+sentences only say 专利.
 
 Scoring is BM25 (k1 = 1.5, b = 0.75, idf = ln(1 + (N − df + 0.5)/(df + 0.5))), with one
 query-side change: the single characters of a multi-character query word weigh
@@ -48,7 +49,6 @@ revision differs and writes it atomically (temporary file in the same directory,
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import operator
@@ -56,15 +56,24 @@ import os
 import re
 import tempfile
 import threading
-import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from drafter.corpus.lexical_arrays import StrColumn, merge_blocks
+from drafter.corpus.lexical_tokens import (
+    FloatArray,
+    IntArray,
+    block_keys,
+    indexed_text,
+    query_terms,
+    token_key,
+    tokenize,
+)
 from drafter.errors import InputError, StoreError
 from drafter.models import StoredChunk
 
@@ -73,8 +82,6 @@ __all__ = [
     "LexicalIndex",
     "LexicalSource",
     "index_path",
-    "indexed_text",
-    "tokenize",
 ]
 
 #: BM25 parameters (the usual defaults).
@@ -88,9 +95,6 @@ QUERY_UNIGRAM_WEIGHT = 0.2
 #: Bump when the file layout or tokenisation changes; an older file is rebuilt.
 FORMAT_VERSION = 1
 
-_BIGRAM_FLAG = 1 << 42
-_ASCII_FLAG = 1 << 43
-_ASCII_HASH_MASK = (1 << 43) - 1
 _BLOCK = 8192  # chunks tokenised per vectorised block (row within a block fits in 16 bits)
 _ROW_BITS = 16
 # Chunks per page when reading the store: Chroma pages by offset, so small pages cost
@@ -98,10 +102,6 @@ _ROW_BITS = 16
 _READ_BATCH = 5000
 _NULL_INT = np.iinfo(np.int64).min
 
-_CJK_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
-_TOKEN_RUN = re.compile(f"[{_CJK_CLASS}]+|[A-Za-z0-9]+")
-_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 _NAME_OK = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 _STR_FIELDS = (
@@ -120,9 +120,6 @@ _STR_FIELDS = (
 
 logger = logging.getLogger(__name__)
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-
 
 class LexicalSource(Protocol):
     """What the lexical index needs from a store (a subset of CorpusStore)."""
@@ -133,231 +130,6 @@ class LexicalSource(Protocol):
     def revision(self) -> int: ...
 
     def iter_chunks(self, batch_size: int = 2000) -> Iterator[StoredChunk]: ...
-
-
-# --------------------------------------------------------------------------- tokens
-
-
-# Characters whose NFKC form matters for matching: full-width letters/digits (Ａ１), CJK
-# compatibility ideographs, Kangxi and supplementary radicals (PDF extraction yields 「⼯」
-# for 工), enclosed alphanumerics and ideographs (①, ㈠, ㊀). Folding only these, instead of
-# NFKC on every passage, keeps tokenisation cheap: NFKC of whole texts dominated build time.
-_FOLD_RANGES = (
-    (0xFF10, 0xFF19),
-    (0xFF21, 0xFF3A),
-    (0xFF41, 0xFF5A),
-    (0xF900, 0xFAFF),
-    (0x2F800, 0x2FA1F),
-    (0x2E80, 0x2FDF),
-    (0x2460, 0x24FF),
-    (0x3200, 0x32FF),
-)
-
-
-def _fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for lo, hi in _FOLD_RANGES:
-        for cp in range(lo, hi + 1):
-            folded = unicodedata.normalize("NFKC", chr(cp))
-            if folded != chr(cp):
-                table[cp] = folded
-    return table
-
-
-_FOLD = _fold_table()
-_FOLD_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FOLD_RANGES) + "]")
-
-
-def _normalise(text: str) -> str:
-    """Fold full-width letters/digits and compatibility forms of CJK characters (NFKC)."""
-    return text.translate(_FOLD) if _FOLD_RE.search(text) else text
-
-
-def _is_cjk(cps: IntArray) -> npt.NDArray[np.bool_]:
-    mask: npt.NDArray[np.bool_] = (
-        ((cps >= 0x4E00) & (cps <= 0x9FFF))
-        | ((cps >= 0x3400) & (cps <= 0x4DBF))
-        | ((cps >= 0xF900) & (cps <= 0xFAFF))
-        | ((cps >= 0x20000) & (cps <= 0x3134F))
-        | (cps == 0x3007)
-    )
-    return mask
-
-
-def tokenize(text: str) -> list[str]:
-    """Tokens of ``text`` in reading order.
-
-    Each CJK character, followed by the bigram it starts (when the next character is CJK
-    too); each ASCII letter/digit run lowercased; punctuation and other characters
-    dropped. ``tokenize("科技局2023年GDP")`` is
-    ``["科", "科技", "技", "技局", "局", "2023", "年", "gdp"]``.
-    """
-    out: list[str] = []
-    for match in _TOKEN_RUN.finditer(_normalise(text)):
-        run = match.group()
-        if run[0].isascii():
-            out.append(run.lower())
-            continue
-        for i, ch in enumerate(run):
-            out.append(ch)
-            if i + 1 < len(run):
-                out.append(run[i : i + 2])
-    return out
-
-
-def _ascii_key(token: str) -> int:
-    digest = hashlib.blake2b(token.encode("ascii"), digest_size=8).digest()
-    return _ASCII_FLAG | (int.from_bytes(digest, "little") & _ASCII_HASH_MASK)
-
-
-def _token_key(token: str) -> int:
-    """The integer key of one token as produced by :func:`tokenize`."""
-    if token.isascii():
-        return _ascii_key(token)
-    if len(token) == 1:
-        return ord(token)
-    return _BIGRAM_FLAG | (ord(token[0]) << 21) | ord(token[1])
-
-
-def _block_keys(
-    texts: Sequence[str], ascii_cache: dict[str, int]
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Token keys of a block of texts, vectorised.
-
-    Returns (keys, rows, lengths): the key of every token occurrence, the row (index into
-    ``texts``) it occurs in, and each text's token count.
-    """
-    norm = [_normalise(t) for t in texts]
-    n = len(norm)
-    lens = np.fromiter((len(s) for s in norm), dtype=np.int64, count=n)
-    # One separator after each text: it is not CJK, so no bigram spans two texts.
-    joined = "\n".join(norm) + "\n"
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    row_of_char = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
-    cjk = _is_cjk(cps)
-    uni_keys = cps[cjk]
-    uni_rows = row_of_char[cjk]
-    pair = cjk[:-1] & cjk[1:]
-    bi_keys = _BIGRAM_FLAG | (cps[:-1][pair] << 21) | cps[1:][pair]
-    bi_rows = row_of_char[:-1][pair]
-
-    ascii_keys: list[int] = []
-    ascii_counts = np.zeros(n, dtype=np.int64)
-    for row, s in enumerate(norm):
-        found = _ASCII_RUN.findall(s)
-        if not found:
-            continue
-        ascii_counts[row] = len(found)
-        for tok in found:
-            key = ascii_cache.get(tok)
-            if key is None:
-                key = _ascii_key(tok.lower())
-                ascii_cache[tok] = key
-            ascii_keys.append(key)
-    as_keys = np.array(ascii_keys, dtype=np.int64)
-    as_rows = np.repeat(np.arange(n, dtype=np.int64), ascii_counts)
-
-    keys = np.concatenate([uni_keys, bi_keys, as_keys])
-    rows = np.concatenate([uni_rows, bi_rows, as_rows])
-    lengths = np.bincount(rows, minlength=n).astype(np.int64)
-    return keys, rows, lengths
-
-
-def _query_terms(query: str, unigram_weight: float) -> tuple[IntArray, FloatArray]:
-    """Distinct token keys of a query (sorted) and the weight of each.
-
-    A token's weight is the number of times it occurs in the query, except that a single
-    character inside a longer CJK run counts ``unigram_weight`` per occurrence (a
-    one-character query word keeps full weight).
-    """
-    tokens: list[int] = []
-    weights: list[float] = []
-    for match in _TOKEN_RUN.finditer(_normalise(query)):
-        run = match.group()
-        if run[0].isascii():
-            tokens.append(_ascii_key(run.lower()))
-            weights.append(1.0)
-            continue
-        uni = 1.0 if len(run) == 1 else unigram_weight
-        for i, ch in enumerate(run):
-            tokens.append(ord(ch))
-            weights.append(uni)
-            if i + 1 < len(run):
-                tokens.append(_BIGRAM_FLAG | (ord(ch) << 21) | ord(run[i + 1]))
-                weights.append(1.0)
-    if not tokens:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    keys = np.array(tokens, dtype=np.int64)
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    w = np.bincount(inverse, weights=np.array(weights), minlength=uniq.size).astype(np.float64)
-    keep = w > 0
-    return uniq[keep], w[keep]
-
-
-def indexed_text(chunk: StoredChunk) -> str:
-    """The text a chunk is indexed under: its heading path, then its text."""
-    return f"{chunk.heading_path}\n{chunk.text}" if chunk.heading_path else chunk.text
-
-
-# --------------------------------------------------------------------------- columns
-
-
-class _StrColumn:
-    """A dictionary-encoded column of optional strings (codes + UTF-8 vocabulary blob)."""
-
-    def __init__(
-        self,
-        codes: npt.NDArray[np.int32],
-        blob: npt.NDArray[np.uint8],
-        offsets: IntArray,
-    ) -> None:
-        self.codes = codes
-        self._blob = blob.tobytes()
-        self._offsets = offsets
-        self._lookup: dict[str, int] | None = None
-
-    @classmethod
-    def encode(cls, values: Sequence[str | None]) -> _StrColumn:
-        vocab: dict[str, int] = {}
-        codes = np.empty(len(values), dtype=np.int32)
-        for i, value in enumerate(values):
-            if value is None:
-                codes[i] = -1
-                continue
-            code = vocab.get(value)
-            if code is None:
-                code = vocab[value] = len(vocab)
-            codes[i] = code
-        encoded = [v.encode("utf-8") for v in vocab]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        if encoded:
-            np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        return cls(codes, blob, offsets)
-
-    def arrays(self, name: str) -> dict[str, npt.NDArray[np.generic]]:
-        return {
-            f"col_{name}_codes": self.codes,
-            f"col_{name}_blob": np.frombuffer(self._blob, dtype=np.uint8),
-            f"col_{name}_offsets": self._offsets,
-        }
-
-    def value(self, row: int) -> str | None:
-        code = int(self.codes[row])
-        if code < 0:
-            return None
-        start, end = int(self._offsets[code]), int(self._offsets[code + 1])
-        return self._blob[start:end].decode("utf-8")
-
-    def code_of(self, value: str) -> int:
-        """The code of ``value``, or -2 (matches no row) when no row holds it."""
-        if self._lookup is None:
-            n = len(self._offsets) - 1
-            self._lookup = {
-                self._blob[int(self._offsets[i]) : int(self._offsets[i + 1])].decode("utf-8"): i
-                for i in range(n)
-            }
-        return self._lookup.get(value, -2)
 
 
 # --------------------------------------------------------------------------- index
@@ -391,7 +163,7 @@ class LexicalIndex:
         post_rows: npt.NDArray[np.int32],
         post_tf: npt.NDArray[np.uint16],
         doc_len: npt.NDArray[np.int32],
-        columns: dict[str, _StrColumn],
+        columns: dict[str, StrColumn],
         position: IntArray,
         year: IntArray,
     ) -> None:
@@ -436,7 +208,7 @@ class LexicalIndex:
             nonlocal offset
             if not block:
                 return
-            keys, rows, lengths = _block_keys(block, ascii_cache)
+            keys, rows, lengths = block_keys(block, ascii_cache)
             pairs, tf = np.unique((keys << _ROW_BITS) | rows, return_counts=True)
             key_parts.append(pairs >> _ROW_BITS)
             row_parts.append(((pairs & ((1 << _ROW_BITS) - 1)) + offset).astype(np.int32))
@@ -454,7 +226,7 @@ class LexicalIndex:
                 flush()
         flush()
 
-        term_keys, indptr, post_rows, post_tf = _merge_blocks(key_parts, row_parts, tf_parts)
+        term_keys, indptr, post_rows, post_tf = merge_blocks(key_parts, row_parts, tf_parts)
         doc_len = np.concatenate(len_parts).astype(np.int32) if len_parts else np.zeros(0, np.int32)
         return cls(
             revision=revision,
@@ -464,7 +236,7 @@ class LexicalIndex:
             post_tf=post_tf,
             doc_len=doc_len,
             columns={
-                f: _StrColumn.encode([row[i] for row in meta_rows])
+                f: StrColumn.encode([row[i] for row in meta_rows])
                 for i, f in enumerate(_STR_FIELDS)
             },
             position=np.array(positions, dtype=np.int64),
@@ -554,7 +326,7 @@ class LexicalIndex:
                 if not np.allclose(data["params"], [K1, B]):
                     raise StoreError(f"词法索引 {path} 的 BM25 参数不同。")
                 columns = {
-                    f: _StrColumn(
+                    f: StrColumn(
                         data[f"col_{f}_codes"], data[f"col_{f}_blob"], data[f"col_{f}_offsets"]
                     )
                     for f in _STR_FIELDS
@@ -598,7 +370,7 @@ class LexicalIndex:
         """
         out = np.zeros(self._n, dtype=np.float64)
         weight = QUERY_UNIGRAM_WEIGHT if unigram_weight is None else unigram_weight
-        keys, qtf = _query_terms(query, weight)
+        keys, qtf = query_terms(query, weight)
         if keys.size == 0 or self._term_keys.size == 0:
             return out
         pos = np.searchsorted(self._term_keys, keys)
@@ -707,10 +479,10 @@ class LexicalIndex:
         For a chunk the index does not hold (added to the store after the index was built).
         """
         weight = QUERY_UNIGRAM_WEIGHT if unigram_weight is None else unigram_weight
-        keys, qtf = _query_terms(query, weight)
+        keys, qtf = query_terms(query, weight)
         if keys.size == 0 or self._term_keys.size == 0:
             return 0.0
-        doc_keys = np.array([_token_key(t) for t in tokenize(text)], dtype=np.int64)
+        doc_keys = np.array([token_key(t) for t in tokenize(text)], dtype=np.int64)
         if doc_keys.size == 0:
             return 0.0
         uniq, counts = np.unique(doc_keys, return_counts=True)
@@ -730,55 +502,6 @@ class LexicalIndex:
             tf = float(counts[at])
             total += qtf[j] * idf * tf * (K1 + 1.0) / (tf + norm)
         return total
-
-
-def _merge_blocks(
-    key_parts: list[IntArray],
-    row_parts: list[npt.NDArray[np.int32]],
-    tf_parts: list[npt.NDArray[np.uint16]],
-) -> tuple[IntArray, IntArray, npt.NDArray[np.int32], npt.NDArray[np.uint16]]:
-    """Merge per-block postings into one CSR index (term_keys, indptr, rows, tfs).
-
-    Each block's postings are sorted by (key, row) and blocks come in row order. Two passes
-    with a counting sort place every posting directly in the output arrays, so peak memory
-    stays near the size of the index instead of several copies of it; the blocks' arrays
-    are released as they are placed (the lists are emptied).
-    """
-    if not key_parts:
-        return (
-            np.zeros(0, dtype=np.int64),
-            np.zeros(1, dtype=np.int64),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0, dtype=np.uint16),
-        )
-
-    def starts_of(sorted_values: IntArray) -> IntArray:
-        change = np.empty(sorted_values.size, dtype=bool)
-        change[:1] = True
-        np.not_equal(sorted_values[1:], sorted_values[:-1], out=change[1:])
-        return np.flatnonzero(change)
-
-    vocab = np.unique(np.concatenate([k[starts_of(k)] for k in key_parts]))
-    counts = np.zeros(vocab.size, dtype=np.int64)
-    for keys in key_parts:
-        counts += np.bincount(np.searchsorted(vocab, keys), minlength=vocab.size)
-    indptr = np.zeros(vocab.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    total = int(indptr[-1])
-    post_rows = np.empty(total, dtype=np.int32)
-    post_tf = np.empty(total, dtype=np.uint16)
-    cursor = indptr[:-1].copy()
-    for _ in range(len(key_parts)):
-        keys, rows, tfs = key_parts.pop(0), row_parts.pop(0), tf_parts.pop(0)
-        ids = np.searchsorted(vocab, keys)
-        starts = starts_of(ids)
-        lengths = np.diff(np.append(starts, ids.size))
-        within = np.arange(ids.size, dtype=np.int64) - np.repeat(starts, lengths)
-        pos = cursor[ids] + within
-        post_rows[pos] = rows
-        post_tf[pos] = tfs
-        cursor[ids[starts]] += lengths
-    return vocab, indptr, post_rows, post_tf
 
 
 def _write_npz(fh: IO[bytes], arrays: dict[str, npt.NDArray[np.generic]]) -> None:

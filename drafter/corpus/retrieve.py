@@ -69,7 +69,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from drafter.corpus.lexical import LexicalIndex, indexed_text
+from drafter.corpus.lexical import LexicalIndex
+from drafter.corpus.lexical_tokens import indexed_text
 from drafter.errors import InputError
 from drafter.models import SearchHit, StoredChunk
 
