@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from drafter.llm.client import LLMConfig, make_chat_model
+from drafter.llm.client import make_chat_model
+from drafter.llm.config import LLMConfig
 from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.testing import ScriptedDrafter, StubLLMServer
 

@@ -19,20 +19,15 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
 from drafter.errors import ConfigError, DrafterError
-from drafter.llm.client import (
+from drafter.llm.client import invoke_with_retries, make_chat_model
+from drafter.llm.config import PRESETS, PROVIDERS, LLMConfig, describe_endpoint, resolve_llm_config
+from drafter.llm.errors import (
     MAX_BACKOFF,
     MAX_RETRY_AFTER,
-    PRESETS,
-    PROVIDERS,
     EmptyResponseError,
-    LLMConfig,
     LLMError,
     LLMFailure,
     classify_error,
-    describe_endpoint,
-    invoke_with_retries,
-    make_chat_model,
-    resolve_llm_config,
     retry_delay,
 )
 from drafter.settings import Settings, load_settings

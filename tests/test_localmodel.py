@@ -26,7 +26,8 @@ import pytest
 
 from drafter.errors import DrafterError
 from drafter.llm import local as localmodel
-from drafter.llm.client import LOCAL_MODEL_NAME, LLMConfig, make_chat_model
+from drafter.llm.client import make_chat_model
+from drafter.llm.config import LOCAL_MODEL_NAME, LLMConfig
 from drafter.llm.local import (
     LocalServer,
     ModelSpec,

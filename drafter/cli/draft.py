@@ -27,10 +27,8 @@ from drafter.drafting.chain import SectionSkipped
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.records import Version
 from drafter.errors import DrafterError
-from drafter.llm.client import (
-    LLMError,
-    describe_endpoint,
-)
+from drafter.llm.config import describe_endpoint
+from drafter.llm.errors import LLMError
 from drafter.review.session import SectionState, lock_session_dir
 from drafter.review.workflow import (
     DraftPlan,

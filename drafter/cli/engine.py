@@ -16,7 +16,9 @@ from drafter.cli.common import err_console
 from drafter.cli.llmopts import model_scope
 from drafter.drafting.guided import resolve_mode
 from drafter.drafting.outline import SectionTask
-from drafter.llm.client import LLMConfig, LLMFailure, make_chat_model
+from drafter.llm.client import make_chat_model
+from drafter.llm.config import LLMConfig
+from drafter.llm.errors import LLMFailure
 from drafter.models import SearchHit
 from drafter.review.workflow import DraftPlan, RunResult, make_retriever, run_draft
 from drafter.settings import Settings

@@ -16,7 +16,7 @@ import typer
 
 from drafter.cli.common import err_console
 from drafter.errors import DrafterError
-from drafter.llm.client import LLMConfig, resolve_llm_config
+from drafter.llm.config import LLMConfig, resolve_llm_config
 from drafter.settings import Settings
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from drafter.cli.common import JsonOpt, err_console, out_console, print_json
-from drafter.llm.client import LOCAL_MODEL_NAME
+from drafter.llm.config import LOCAL_MODEL_NAME
 from drafter.llm.local import (
     LLAMA_CPP_REQUIREMENT,
     MODEL_SHA256,

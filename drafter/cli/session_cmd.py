@@ -41,7 +41,7 @@ from drafter.drafting.outline import SectionTask
 from drafter.drafting.records import ORIGIN_LABELS, Version
 from drafter.errors import DrafterError
 from drafter.figures import SlotTable, build_slot_table
-from drafter.llm.client import describe_endpoint
+from drafter.llm.config import describe_endpoint
 from drafter.review.edits import (
     COMMANDS,
     INSTRUCTION_PRESETS,

@@ -29,13 +29,8 @@ from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.figures.check import check_text
 from drafter.lint.drafting import lint_problems
-from drafter.llm.client import (
-    TRUNCATED_PROBLEM,
-    LLMError,
-    LLMFailure,
-    complete_with_retries,
-    prompt_hash,
-)
+from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
+from drafter.llm.errors import LLMError, LLMFailure
 from drafter.models import SearchHit
 from drafter.text.numbers import find_numbers
 from drafter.text.slots import SLOT_LIKE_RE, SLOT_RE, normalize_slots

@@ -36,13 +36,9 @@ from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.errors import ConfigError
 from drafter.figures import Slot
 from drafter.lint.drafting import lint_problems
-from drafter.llm.client import (
-    LOCAL_MODEL_NAME,
-    TRUNCATED_PROBLEM,
-    LLMFailure,
-    complete_with_retries,
-    prompt_hash,
-)
+from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
+from drafter.llm.config import LOCAL_MODEL_NAME
+from drafter.llm.errors import LLMFailure
 from drafter.text.markers import ENUMERATION_RE
 from drafter.text.sentences import FULL_STOPS
 from drafter.text.violations import find_violations

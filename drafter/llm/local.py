@@ -48,7 +48,7 @@ from filelock import FileLock, Timeout
 
 from drafter.atomic import atomic_write_json
 from drafter.errors import DrafterError
-from drafter.llm.client import LOCAL_MODEL_NAME, LLMConfig
+from drafter.llm.config import LOCAL_MODEL_NAME, LLMConfig
 from drafter.settings import Settings
 
 __all__ = [
