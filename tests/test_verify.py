@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drafter.figures.check import FlagKind, check_text
-from drafter.text.numbers import Form, NumberMention, Script, find_numbers
+from drafter.text.numbers import Form, NumberMention, Script
 from drafter.text.numerals import parse_chinese_number
+from drafter.text.scanner import find_numbers
 from drafter.text.sentences import sentence_spans, split_sentences
 from drafter.text.slots import find_slots, normalize_slots, unknown_slots
 from drafter.text.structural import DEFAULT_ALLOWLIST, Allowlist, is_structural

@@ -32,7 +32,7 @@ from drafter.lint.drafting import lint_problems
 from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
 from drafter.llm.errors import LLMError, LLMFailure
 from drafter.models import SearchHit
-from drafter.text.numbers import find_numbers
+from drafter.text.scanner import find_numbers
 from drafter.text.slots import SLOT_LIKE_RE, SLOT_RE, normalize_slots
 from drafter.text.structural import is_structural
 from drafter.text.violations import find_violations

@@ -9,7 +9,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
 from drafter.text.chars import narrow
-from drafter.text.numbers import Form, NumberMention, find_numbers
+from drafter.text.numbers import Form, NumberMention
+from drafter.text.scanner import find_numbers
 from drafter.text.sentences import (
     line_of,
     sentence_of,

@@ -28,7 +28,8 @@ from drafter.figures.quantities import (
     format_quantity,
     percent_change,
 )
-from drafter.text.numbers import Form, NumberMention, find_numbers
+from drafter.text.numbers import Form, NumberMention
+from drafter.text.scanner import find_numbers
 from drafter.text.sentences import sentence_spans
 from drafter.text.structural import is_structural
 from drafter.text.units import parse_unit

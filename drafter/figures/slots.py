@@ -297,7 +297,7 @@ class SlotTable:
 def _spelled_numbers(text: str) -> list[NumberWithUnit]:
     """Every quantity a text of the user's states, however written ("两项", "三成",
     "3至5家", "1,000"): a draft quoting the text contains them."""
-    from drafter.text.numbers import find_numbers
+    from drafter.text.scanner import find_numbers
     from drafter.text.structural import is_structural
 
     found: list[NumberWithUnit] = []

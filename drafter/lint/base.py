@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from drafter.text.numbers import NumberMention, find_numbers
+from drafter.text.numbers import NumberMention
+from drafter.text.scanner import find_numbers
 
 GB_PUNCT = "GB/T 15834-2011"
 GB_NUMBERS = "GB/T 15835-2011"

@@ -16,7 +16,7 @@ from drafter.figures import SlotTable, UnknownSlotError
 from drafter.figures.check import Flag, check_text
 from drafter.review.render import heading_only_ids
 from drafter.review.session import SectionState
-from drafter.text.numbers import find_numbers
+from drafter.text.scanner import find_numbers
 from drafter.text.sentences import split_sentences
 from drafter.text.slots import SLOT_RE
 from drafter.text.structural import is_structural

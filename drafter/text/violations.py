@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from drafter.text.chars import narrow
-from drafter.text.numbers import Form, NumberMention, Script, find_numbers
+from drafter.text.numbers import Form, NumberMention, Script
+from drafter.text.scanner import find_numbers
 from drafter.text.sentences import (
     clause_around,
     line_of,
