@@ -146,7 +146,7 @@ def chunk_document(
 
 
 def _section_pieces(section: Section, parent: tuple[str, ...], max_chars: int) -> Iterator[_Piece]:
-    path = (*parent, section.heading) if section.level >= 1 else parent
+    path = (*parent, section.heading) if section.level >= 1 and section.heading else parent
     if section.level >= 2:
         yield _Piece(section.heading, path, _CUT_HEADING, "\n", is_heading=True)
     for paragraph in section.paragraphs:

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 
 from drafter.corpus.chunk import chunk_document, split_enumeration
 from drafter.corpus.meta import infer_meta
-from drafter.corpus.parts import KIND_TITLE_RE, assign_kinds, classify_heading, split_closing
+from drafter.corpus.parts import (
+    KIND_TITLE_RE,
+    assign_kinds,
+    classify_heading,
+    part_line,
+    part_prefix,
+    split_closing,
+    split_problems,
+)
 from drafter.models import DocMeta, ParsedDocument, Section, SectionKind
 from drafter.text.markers import (
     MARKER_RE,
@@ -87,7 +95,7 @@ def parse_document(
     meta_text = "\n".join([*head.issuers, text])
     meta = infer_meta(title, meta_text, hints)
     assign_kinds(sections, meta.year)
-    sections = split_closing(sections)
+    sections = split_closing(split_problems(sections))
     return ParsedDocument(meta=meta, sections=sections)
 
 
@@ -191,9 +199,10 @@ def _title_from_source(source_name: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class _Heading:
-    level: int
+    level: int  # the marker's level: 1 for 一、 … 4 for （1）
     number: str
     title: str
+    nested: bool = False  # restarts the numbering under the current part (一、 after 六、)
 
 
 @dataclass(frozen=True)
@@ -201,27 +210,52 @@ class _Text:
     text: str
 
 
-_Event = _Heading | _Text
+@dataclass(frozen=True)
+class _Part:
+    """An unnumbered part line: 2021年工作思路, 存在的问题, 下一步工作."""
+
+    title: str
+
+
+_Event = _Heading | _Text | _Part
 
 
 @dataclass
 class _Numbering:
-    """Last accepted number per level; a new parent restarts its children's numbering."""
+    """Last accepted number per level; a new parent restarts its children's numbering.
+
+    A part (a part line, or a numbered part title such as 三、2021年工作打算) may restart
+    the numbering: its first heading, of any level, is number 1 and sets the part's top
+    level.
+    """
 
     last: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0, 4: 0})
+    top: int = 1
+    fresh: bool = False  # a part has begun and has no heading yet
+    part_title: bool = False  # the last heading is a numbered part title with no child yet
 
     def accepts(self, level: int, number: int, *, lenient: bool = False) -> bool:
         """The next number; a lenient place (a line start in line-structured text)
         also accepts one skipped number, as typing slips happen."""
-        if level >= 2 and self.last[1] == 0:
+        if self.fresh:
+            return number == 1
+        if level < self.top or (level > self.top and self.last[self.top] == 0):
             return False
         gap = number - self.last[level]
         return gap == 1 or (lenient and gap == 2)
 
     def accept(self, level: int, number: int) -> None:
+        if self.fresh:
+            self.top, self.fresh = level, False
         self.last[level] = number
         for deeper in range(level + 1, 5):
             self.last[deeper] = 0
+        self.part_title = False
+
+    def restart(self) -> None:
+        """A new part begins: its headings count from 1 again."""
+        self.last = {1: 0, 2: 0, 3: 0, 4: 0}
+        self.fresh, self.part_title = True, False
 
 
 def _is_collapsed(paragraphs: Sequence[str]) -> bool:
@@ -234,33 +268,76 @@ def _scan_headings(paragraphs: Sequence[str], *, collapsed: bool) -> list[_Event
     numbering = _Numbering()
     events: list[_Event] = []
     for paragraph in paragraphs:
+        name = None if MARKER_RE.match(paragraph) else part_line(paragraph)
+        if name is not None:
+            numbering.restart()
+            events.append(_Part(name))
+            continue
         events.extend(_scan_paragraph(paragraph, numbering, collapsed=collapsed))
     return events
 
 
 def _scan_paragraph(paragraph: str, numbering: _Numbering, *, collapsed: bool) -> Iterator[_Event]:
-    """Body text and headings of one paragraph, in order."""
+    """Body text, part names and headings of one paragraph, in order."""
     body_start = 0
     search_from = 0
     title_end = 0  # the end of an accepted title is a place a heading can start
     while (m := search_marker(paragraph, search_from)) is not None:
         start, level, value = m.start, m.level, m.number
-        ok = (
-            _can_start_heading(paragraph, start, level, collapsed=collapsed, title_end=title_end)
-            and numbering.accepts(level, value, lenient=start == 0 and not collapsed)
-            and not NOT_A_TITLE_RE.match(paragraph, m.end)
-        )
-        if not ok:
+        if NOT_A_TITLE_RE.match(paragraph, m.end):
             search_from = start + 1
             continue
+        can_start = _can_start_heading(
+            paragraph, start, level, collapsed=collapsed, title_end=title_end
+        )
+        lenient = start == 0 and not collapsed
+        nested = False
+        if not (can_start and numbering.accepts(level, value, lenient=lenient)):
+            if value != 1:
+                search_from = start + 1
+                continue
+            inline = _inline_part(paragraph, body_start, start)
+            if inline is not None:
+                # "……。2021年工作思路 一、…": a part named inline before its first heading
+                name_at, name = inline
+                if paragraph[body_start:name_at].strip():
+                    yield _Text(paragraph[body_start:name_at])
+                numbering.restart()
+                yield _Part(name)
+                body_start = name_at + len(name)
+            elif can_start and level == 1 and numbering.part_title:
+                numbering.restart()  # 三、2021年工作打算 / 一、…: numbering restarts inside
+                nested = True
+            else:
+                search_from = start + 1
+                continue
         title, end = _heading_title(paragraph, m.end, level, line_start=start == 0)
         if paragraph[body_start:start].strip():
             yield _Text(paragraph[body_start:start])
         numbering.accept(level, value)
-        yield _Heading(level, normalized_marker(m), title)
+        numbering.part_title = level == numbering.top and part_line(title) is not None
+        yield _Heading(level, normalized_marker(m), title, nested=nested)
         body_start = search_from = title_end = end
     if paragraph[body_start:].strip():
         yield _Text(paragraph[body_start:])
+
+
+def _inline_part(paragraph: str, body_start: int, marker_at: int) -> tuple[int, str] | None:
+    """(start, name) of a part name opening a sentence since the last heading, before a
+    restarted marker: "……不高。2021年工作思路 2021年，我局将……。一、…" (a collapsed copy)."""
+    found: tuple[int, str] | None = None
+    at = body_start
+    while at < marker_at:
+        while at < marker_at and paragraph[at].isspace():
+            at += 1
+        name = part_prefix(paragraph[at:marker_at])
+        if name is not None:
+            found = (at, name)
+        ends = [i for c in f"{_SENTENCE_END}；;" if (i := paragraph.find(c, at, marker_at)) >= 0]
+        if not ends:
+            break
+        at = min(ends) + 1
+    return found
 
 
 def _can_start_heading(
@@ -318,13 +395,26 @@ def _clean_title(title: str) -> str:
 
 
 def _build_tree(events: Sequence[_Event]) -> list[Section]:
+    """The heading tree; a section's level is its depth (a part line is level 1 and the
+    一、 under it level 2, while without part lines 一、 is level 1 as written)."""
     top: list[Section] = []
     stack: list[Section] = []
     opening: Section | None = None
+    offset: int | None = 0  # depth minus marker level; None until a part's first heading
     for event in events:
+        if isinstance(event, _Part):
+            part = Section(level=1, number="", title=event.title)
+            top.append(part)
+            stack, offset = [part], None
+            continue
         if isinstance(event, _Heading):
-            section = Section(level=event.level, number=event.number, title=event.title)
-            while stack and stack[-1].level >= event.level:
+            if event.nested and stack:
+                stack, offset = stack[:1], None
+            if offset is None:
+                offset = stack[0].level + 1 - event.level if stack else 1 - event.level
+            depth = max(event.level + offset, 1)
+            section = Section(level=depth, number=event.number, title=event.title)
+            while stack and stack[-1].level >= depth:
                 stack.pop()
             (stack[-1].children if stack else top).append(section)
             stack.append(section)
