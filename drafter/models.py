@@ -123,6 +123,7 @@ class DocumentInfo:
     year: int | None = None
     period: str | None = None
     ingested_at: str | None = None  # ISO 8601, UTC
+    segmenter: int | None = None  # segmentation version it was chunked by (None: before 2)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from drafter.corpus.clean import clean_text
+from drafter.corpus.parts import SEGMENTER_VERSION
 from drafter.corpus.read import iter_input_files, read_document
 from drafter.corpus.segment import chunk_document, parse_document
 from drafter.corpus.store import CorpusStore
@@ -103,6 +104,7 @@ def prepare_document(source: SourceText, hints: DocMeta, settings: Settings) -> 
         year=meta.year,
         period=str(meta.period) if meta.period else None,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        segmenter=SEGMENTER_VERSION,
     )
     stored = [
         StoredChunk(

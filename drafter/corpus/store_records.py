@@ -117,6 +117,7 @@ def doc_from_metadata(doc_id: str, meta: Mapping[str, Any] | None) -> DocumentIn
         year=opt_int(m.get("year")),
         period=opt_str(m.get("period")),
         ingested_at=opt_str(m.get("ingested_at")),
+        segmenter=opt_int(m.get("segmenter")),
     )
 
 
