@@ -213,21 +213,41 @@ _TOPIC_TEXT = """
 """
 TOPIC_TERMS: tuple[str, ...] = tuple(_TOPIC_TEXT.split())
 _QUOTED_RE = re.compile(r"“([\u4e00-\u9fff\w·+—-]{2,14})”")
-_ENTITY_RE = re.compile(r"[\u4e00-\u9fff]{2,14}(?:有限公司|大学|研究院|研究所)")
+_ENTITY_RE = re.compile(
+    r"[\u4e00-\u9fff]{2,14}(?:有限公司|大学(?![生城园科])|研究院|研究所)(?![\u4e00-\u9fff]{0,1}(?:生|院))"
+)
 _ENTITY_CUT = re.compile(
     r".*(?:与|和|及|的|赴|到|对|向|在|将|由|联合|推动|支持|组织|引导|推荐|获批|依托|承接|同|引进|邀请)"
 )
+# What a topic must not start with: an enumerator (五是…) or a verb (开展…, 加强…).
+_NOT_NOUN_START = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]|首先|其次|再次|最后|"
+    r"开展|推进|加强|加快|实施|举办|积极|深化|围绕|完成|建设|打造|成立|培育|创建|落实|强化|推动|"
+    r"支持|引导|依托|组建|召开|参加|参与|申报|认定|新增|新建|共建|携手|通过|借助|服务|走进|协助|指导)"
+)
+
+
+def noun_phrase(name: str) -> str | None:
+    """``name`` without a leading enumerator or verb, or None when too little is left."""
+    previous = None
+    while previous != name:
+        previous = name
+        name = _NOT_NOUN_START.sub("", name)
+    return name if len(name) >= 4 else None
 
 
 def topics_of(text: str) -> list[str]:
-    """Named activities (quoted), organisations and domain terms the text mentions."""
+    """Named activities (quoted), organisations and domain terms the text mentions.
+
+    Organisation names are noun phrases: "五是XX技术研究院" is 技术研究院 of XX, not a
+    topic starting with 五是; "开展大学生…" names no university."""
     found: dict[str, None] = {}
     for m in _QUOTED_RE.finditer(text):
         if not re.fullmatch(r"[\d\W]+", m.group(1)):
             found[m.group(1)] = None
     for m in _ENTITY_RE.finditer(text):
-        name = _ENTITY_CUT.sub("", m.group())
-        if len(name) >= 4:
+        name = noun_phrase(_ENTITY_CUT.sub("", m.group()))
+        if name is not None:
             found[name] = None
     for term in TOPIC_TERMS:
         if term.strip("“”") in text:
