@@ -27,11 +27,11 @@ from drafter.drafting.guided import (
 )
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PromptSet
-from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.errors import ConfigError
 from drafter.figures import build_slot_table
 from drafter.figures.check import check_text
 from drafter.llm.client import LOCAL_MODEL_NAME, TRUNCATED_PROBLEM, LLMConfig, make_chat_model
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.testing import FakeChatModel, Reply, StubLLMServer, truncated
 from drafter.testing.stub_llm import last_user_text
 
