@@ -126,6 +126,7 @@ class DocumentInfo:
     # lines the cleaner dropped as web-page furniture (None: not recorded at ingest)
     n_dropped: int | None = None
     dropped: list[str] = field(default_factory=list)  # the first MAX_DROPPED_KEPT of them
+    segmenter: int | None = None  # segmentation version it was chunked by (None: before 2)
 
 
 @dataclass

@@ -211,14 +211,16 @@ def _print_figures(c: Comparison) -> None:
 
 def _print_sections(c: Comparison) -> None:
     table = Table(title="章节对应", title_justify="left")
-    for col in ("本年章节", "类型", "上年章节", "相似度", "沿用句"):
-        table.add_column(col, justify="right" if col in ("相似度", "沿用句") else "left")
+    for col in ("本年章节", "类型", "上年章节", "得分", "标题", "正文", "沿用句"):
+        table.add_column(col, justify="left" if col.endswith(("章节", "类型")) else "right")
     for p in c.pairs:
         kind = p.kind
         table.add_row(
             escape(p.this.label) if p.this else "[dim]（无）[/]",
             KIND_LABELS.get(kind, kind),
             escape(p.last.label) if p.last else "[dim]（无）[/]",
+            f"{p.score:.2f}" if p.this and p.last else "",
+            f"{p.heading_similarity:.2f}" if p.this and p.last else "",
             f"{p.similarity:.2f}" if p.this and p.last else "",
             str(p.reused) if p.reused else "",
         )

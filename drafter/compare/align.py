@@ -3,24 +3,39 @@
 Every bureau writer does this by hand: which sections carry over, which sentences were
 copied from last year (leaders notice), which topics were dropped or are new, how each
 figure moved, and whether last year's 工作打算 targets were met. Both documents become
-a flat list of :class:`Part` (the same heading tree the corpus uses, or the session's
-sections); parts are aligned by kind, heading and text; sentences are matched across
-the whole of last year's text, so a sentence copied into another section is still found.
+flat parts and a section tree (:mod:`drafter.compare.documents`, the same heading tree the
+corpus uses, or the session's sections); sections are paired at whatever level each
+document writes its work areas (:mod:`drafter.compare.pairing`); sentences are matched
+across the whole of last year's text, so a sentence copied into another section is found.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
-from pathlib import Path
 from typing import Any, Literal
 
+from drafter.compare.documents import (
+    CompareDoc,
+    Part,
+    document_from_chunks,
+    document_from_file,
+    document_from_session,
+    document_from_text,
+    parts_from_sections,
+    tree_from_sections,
+)
+from drafter.compare.pairing import (
+    ALIGN_THRESHOLD,
+    PartPair,
+    align,
+    core_text,
+    heading_similarity,
+    masked,
+)
 from drafter.figures import FiguresFile
 from drafter.figures.extract import (
     Figure,
@@ -28,7 +43,6 @@ from drafter.figures.extract import (
     Target,
     TargetResult,
     bigrams,
-    dice,
     evaluate_targets,
     extract_figures,
     extract_targets,
@@ -37,9 +51,31 @@ from drafter.figures.extract import (
     overlay,
     unique,
 )
-from drafter.models import DocumentInfo, Section, SectionKind, StoredChunk
-from drafter.text.markers import strip_marker
+from drafter.models import SectionKind
 from drafter.text.sentences import sentence_spans
+
+__all__ = [
+    "ALIGN_THRESHOLD",
+    "KIND_LABELS",
+    "CompareDoc",
+    "Comparison",
+    "Part",
+    "PartPair",
+    "Reuse",
+    "align",
+    "compare",
+    "document_from_chunks",
+    "document_from_file",
+    "document_from_session",
+    "document_from_text",
+    "find_reuse",
+    "heading_similarity",
+    "parts_from_sections",
+    "spans_for",
+    "spans_in",
+    "topics_of",
+    "tree_from_sections",
+]
 
 KIND_LABELS: dict[str, str] = {
     "opening": "总体情况",
@@ -52,7 +88,6 @@ KIND_LABELS: dict[str, str] = {
 MIN_REUSE_CHARS = 12  # shorter sentences (一是加强培训。) are formula, not copying
 NEAR_RATIO = 0.8  # a few characters changed in a sentence of 20+ characters
 PARTIAL_MIN_CHARS = 16  # a whole sentence of last year inside a longer new one
-ALIGN_THRESHOLD = 0.2
 
 ReuseKind = Literal["verbatim", "near", "partial"]
 REUSE_LABELS: dict[str, str] = {
@@ -60,236 +95,6 @@ REUSE_LABELS: dict[str, str] = {
     "near": "近似沿用",
     "partial": "整句嵌入",
 }
-
-
-# --------------------------------------------------------------------------- documents
-
-
-@dataclass
-class Part:
-    """A section of a document at the level writers compare: （一）… or a whole 二、…."""
-
-    id: str
-    heading: str  # "（一）科技创新主体培育"; "" for an untitled opening or closing
-    path: tuple[str, ...]
-    kind: str
-    text: str
-
-    @property
-    def label(self) -> str:
-        if self.heading:
-            return self.heading
-        return {"opening": "开头段", "closing": "结尾段"}.get(self.kind, "（无标题）")
-
-
-@dataclass
-class CompareDoc:
-    name: str
-    title: str | None
-    year: int | None
-    parts: list[Part]
-    origin: str  # "file" | "session" | "corpus"
-
-    @property
-    def text(self) -> str:
-        """Headings and text of every part (topics may sit in a heading only)."""
-        return "\n".join(f"{p.heading}\n{p.text}" for p in self.parts)
-
-    def part(self, part_id: str) -> Part:
-        return next(p for p in self.parts if p.id == part_id)
-
-
-def _section_text(section: Section) -> str:
-    lines = list(section.paragraphs)
-    for child in section.children:
-        lines.append(child.heading)
-        lines.append(_section_text(child))
-    return "\n".join(line for line in lines if line.strip())
-
-
-def parts_from_sections(sections: Sequence[Section]) -> list[Part]:
-    """Flatten a heading tree: the opening, each （一） under a 一、, or a whole 一、."""
-    parts: list[Part] = []
-
-    def add(heading: str, path: tuple[str, ...], kind: SectionKind | str, text: str) -> None:
-        if text.strip():
-            parts.append(Part(f"p{len(parts) + 1}", heading, path, str(kind), text.strip()))
-
-    for top in sections:
-        kind = top.kind or (SectionKind.OPENING if top.level == 0 else SectionKind.ACHIEVEMENTS)
-        if top.level == 0:
-            add("", (), kind, _section_text(top))
-        elif top.children:
-            add(top.heading, (top.heading,), kind, "\n".join(top.paragraphs))
-            for child in top.children:
-                path = (top.heading, child.heading)
-                add(child.heading, path, child.kind or kind, _section_text(child))
-        else:
-            add(top.heading, (top.heading,), kind, _section_text(top))
-    return parts
-
-
-def document_from_text(text: str, *, name: str, origin: str = "file") -> CompareDoc:
-    """A cleaned summary parsed the way the corpus parses it."""
-    from drafter.corpus.segment import parse_document
-
-    parsed = parse_document(text, source_name=name)
-    return CompareDoc(
-        name=name,
-        title=parsed.meta.title,
-        year=parsed.meta.year,
-        parts=parts_from_sections(parsed.sections),
-        origin=origin,
-    )
-
-
-def document_from_file(path: Path) -> CompareDoc:
-    """A .docx/.txt/.md (or .pdf) summary: read, clean, parse."""
-    from drafter.corpus.clean import clean_text
-    from drafter.corpus.read import read_document
-
-    source = read_document(path)
-    return document_from_text(clean_text(source.text), name=path.name)
-
-
-def document_from_session(directory: Path) -> CompareDoc:
-    """A draft directory: its sections as they stand now (the version in force)."""
-    from drafter.review.session import Session
-
-    session = Session.open(directory)
-    parts: list[Part] = []
-    parent = ""
-    for state in session.sections():
-        if state.level == 1:
-            parent = state.heading
-        if not state.text.strip():
-            continue
-        if state.level == 0:
-            path: tuple[str, ...] = ()
-        elif state.level == 1:
-            path = (state.heading,)
-        else:
-            path = (parent, state.heading)
-        parts.append(
-            Part(f"p{len(parts) + 1}", state.heading, path, state.kind, state.text.strip())
-        )
-    meta = session.meta
-    return CompareDoc(
-        name=directory.name, title=meta.title, year=meta.year, parts=parts, origin="session"
-    )
-
-
-def document_from_chunks(info: DocumentInfo, chunks: Sequence[StoredChunk]) -> CompareDoc:
-    """A corpus document rebuilt from its chunks (level-1 headings restored) and re-parsed."""
-    lines: list[str] = [info.title] if info.title else []
-    current: str | None = None
-    for chunk in sorted(chunks, key=lambda c: c.position):
-        top = chunk.heading_path.split(" > ")[0] if chunk.heading_path else ""
-        if top and top != current:
-            lines.append(top)
-        current = top or current
-        lines.append(chunk.text)
-    doc = document_from_text("\n".join(lines), name=Path(info.source).name, origin="corpus")
-    doc.title = info.title or doc.title
-    doc.year = info.year or doc.year
-    return doc
-
-
-# --------------------------------------------------------------------------- similarity
-
-
-@functools.lru_cache(maxsize=256)
-def _core(text: str) -> str:
-    """Characters that carry content: NFKC, no whitespace or punctuation.
-
-    Cached: topic checks ask for the same whole document and part texts many times."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in text if not c.isspace() and unicodedata.category(c)[0] != "P")
-
-
-def _masked(core: str) -> str:
-    return re.sub(r"\d+(?:\.\d+)?", "#", core)
-
-
-def heading_similarity(a: str, b: str) -> float:
-    """Dice of two headings without their numbering and years."""
-    ca = _masked(_core(strip_marker(a))).replace("#年", "")
-    cb = _masked(_core(strip_marker(b))).replace("#年", "")
-    if not ca and not cb:
-        return 1.0
-    return dice(ca, cb)
-
-
-def _tfidf(texts: Sequence[str]) -> list[dict[str, float]]:
-    counts = [Counter(bigrams(_masked(_core(t)))) for t in texts]
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
-    n = len(texts)
-    vectors: list[dict[str, float]] = []
-    for c in counts:
-        vec = {g: tf * (math.log((n + 1) / (df[g] + 1)) + 1) for g, tf in c.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        vectors.append({g: v / norm for g, v in vec.items()})
-    return vectors
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(g, 0.0) for g, v in a.items())
-
-
-# --------------------------------------------------------------------------- alignment
-
-
-@dataclass
-class PartPair:
-    this: Part | None
-    last: Part | None
-    similarity: float = 0.0  # text (TF-IDF cosine over character bigrams, digits masked)
-    heading_similarity: float = 0.0
-    reused: int = 0
-    missing_topics: list[str] = field(default_factory=list)
-    new_topics: list[str] = field(default_factory=list)
-
-    @property
-    def kind(self) -> str:
-        part = self.this or self.last
-        return part.kind if part is not None else ""
-
-
-def align_parts(this: Sequence[Part], last: Sequence[Part]) -> list[PartPair]:
-    """Pairs of parts of the same kind, best first by heading, text and position."""
-    vectors = _tfidf([p.text for p in [*this, *last]])
-    tv, lv = vectors[: len(this)], vectors[len(this) :]
-    scored: list[tuple[float, int, int, float, float]] = []
-    for i, a in enumerate(this):
-        for j, b in enumerate(last):
-            if a.kind != b.kind:
-                continue
-            head = heading_similarity(a.heading, b.heading)
-            text = _cosine(tv[i], lv[j])
-            place = 1 - abs(i / max(len(this), 1) - j / max(len(last), 1))
-            score = 0.45 * head + 0.45 * text + 0.1 * place
-            if score >= ALIGN_THRESHOLD:
-                scored.append((score, i, j, head, text))
-    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-    matched: dict[int, tuple[int, float, float]] = {}
-    used: set[int] = set()
-    for _, i, j, head, text in scored:
-        if i not in matched and j not in used:
-            matched[i] = (j, head, text)
-            used.add(j)
-    pairs: list[PartPair] = []
-    for i, part in enumerate(this):
-        if i in matched:
-            j, head, text = matched[i]
-            pairs.append(PartPair(part, last[j], round(text, 3), round(head, 3)))
-        else:
-            pairs.append(PartPair(part, None))
-    pairs.extend(PartPair(None, p) for j, p in enumerate(last) if j not in used)
-    return pairs
 
 
 # --------------------------------------------------------------------------- reuse
@@ -343,8 +148,8 @@ def _sentences(doc: CompareDoc) -> list[_Sentence]:
     for part in doc.parts:
         for a, b in sentence_spans(part.text):
             text = part.text[a:b]
-            core = _core(text)
-            out.append(_Sentence(part.id, (a, b), text, core, _masked(core)))
+            core = core_text(text)
+            out.append(_Sentence(part.id, (a, b), text, core, masked(core)))
     return out
 
 
@@ -408,21 +213,41 @@ _TOPIC_TEXT = """
 """
 TOPIC_TERMS: tuple[str, ...] = tuple(_TOPIC_TEXT.split())
 _QUOTED_RE = re.compile(r"“([\u4e00-\u9fff\w·+—-]{2,14})”")
-_ENTITY_RE = re.compile(r"[\u4e00-\u9fff]{2,14}(?:有限公司|大学|研究院|研究所)")
+_ENTITY_RE = re.compile(
+    r"[\u4e00-\u9fff]{2,14}(?:有限公司|大学(?![生城园科])|研究院|研究所)(?![\u4e00-\u9fff]{0,1}(?:生|院))"
+)
 _ENTITY_CUT = re.compile(
     r".*(?:与|和|及|的|赴|到|对|向|在|将|由|联合|推动|支持|组织|引导|推荐|获批|依托|承接|同|引进|邀请)"
 )
+# What a topic must not start with: an enumerator (五是…) or a verb (开展…, 加强…).
+_NOT_NOUN_START = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]|首先|其次|再次|最后|"
+    r"开展|推进|加强|加快|实施|举办|积极|深化|围绕|完成|建设|打造|成立|培育|创建|落实|强化|推动|"
+    r"支持|引导|依托|组建|召开|参加|参与|申报|认定|新增|新建|共建|携手|通过|借助|服务|走进|协助|指导)"
+)
+
+
+def noun_phrase(name: str) -> str | None:
+    """``name`` without a leading enumerator or verb, or None when too little is left."""
+    previous = None
+    while previous != name:
+        previous = name
+        name = _NOT_NOUN_START.sub("", name)
+    return name if len(name) >= 4 else None
 
 
 def topics_of(text: str) -> list[str]:
-    """Named activities (quoted), organisations and domain terms the text mentions."""
+    """Named activities (quoted), organisations and domain terms the text mentions.
+
+    Organisation names are noun phrases: "五是XX技术研究院" is 技术研究院 of XX, not a
+    topic starting with 五是; "开展大学生…" names no university."""
     found: dict[str, None] = {}
     for m in _QUOTED_RE.finditer(text):
         if not re.fullmatch(r"[\d\W]+", m.group(1)):
             found[m.group(1)] = None
     for m in _ENTITY_RE.finditer(text):
-        name = _ENTITY_CUT.sub("", m.group())
-        if len(name) >= 4:
+        name = noun_phrase(_ENTITY_CUT.sub("", m.group()))
+        if name is not None:
             found[name] = None
     for term in TOPIC_TERMS:
         if term.strip("“”") in text:
@@ -431,7 +256,7 @@ def topics_of(text: str) -> list[str]:
 
 
 def _mentions(text: str, topic: str) -> bool:
-    return topic in text or _core(topic) in _core(text)
+    return topic in text or core_text(topic) in core_text(text)
 
 
 # --------------------------------------------------------------------------- figures
@@ -506,7 +331,9 @@ class Comparison:
             return {"name": d.name, "title": d.title, "year": d.year, "origin": d.origin}
 
         def part(p: Part | None) -> dict[str, Any] | None:
-            return None if p is None else {"heading": p.label, "kind": p.kind, "path": list(p.path)}
+            if p is None:
+                return None
+            return {"heading": p.label, "kind": p.kind, "path": list(p.path), "depth": p.depth}
 
         return {
             "this": doc(self.this),
@@ -519,6 +346,7 @@ class Comparison:
                     "last": part(p.last),
                     "similarity": p.similarity,
                     "heading_similarity": p.heading_similarity,
+                    "score": p.score,
                     "reused": p.reused,
                     "missing_topics": p.missing_topics,
                     "new_topics": p.new_topics,
@@ -544,7 +372,7 @@ def compare(
     figures_name: str | None = None,
 ) -> Comparison:
     """Everything the report shows, computed once."""
-    pairs = align_parts(this.parts, last.parts)
+    pairs = align(this, last)
     reused = find_reuse(this, last)
     this_text, last_text = this.text, last.text
     missing = [t for t in topics_of(last_text) if not _mentions(this_text, t)]
@@ -552,7 +380,7 @@ def compare(
     reused_per_part = Counter(r.this_part for r in reused)
     for pair in pairs:
         if pair.this is not None:
-            pair.reused = reused_per_part[pair.this.id]
+            pair.reused = sum(reused_per_part[p] for p in pair.this.covers)
             pair.new_topics = [t for t in new if _mentions(pair.this.text, t)]
         if pair.last is not None:
             pair.missing_topics = [t for t in missing if _mentions(pair.last.text, t)]
@@ -584,4 +412,20 @@ def spans_for(reused: Iterable[Reuse], part_id: str, side: str) -> list[tuple[in
         for r in reused
         if (r.this_part if side == "this" else r.last_part) == part_id
     }
+    return sorted(out)
+
+
+def spans_in(reused: Iterable[Reuse], node: Part, side: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the reused sentences inside a tree node's (subtree) text."""
+    covered = set(node.covers)
+    out: set[tuple[int, int, str]] = set()
+    for r in reused:
+        part_id, sentence = (
+            (r.this_part, r.this_text) if side == "this" else (r.last_part, r.last_text)
+        )
+        if part_id not in covered:
+            continue
+        at = node.text.find(sentence.strip())
+        if at >= 0:
+            out.add((at, at + len(sentence.strip()), r.kind))
     return sorted(out)

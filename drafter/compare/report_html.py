@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from drafter.compare.align import KIND_LABELS, CompareDoc, Comparison, Part, spans_for
+from drafter.compare.align import KIND_LABELS, CompareDoc, Comparison, Part, spans_in
 from drafter.figures import format_number
 from drafter.figures.extract import STATUS_LABELS, Figure, TargetResult
 
@@ -70,7 +70,7 @@ def _part_box(part: Part | None, doc: CompareDoc, c: Comparison, side: str) -> s
     who = "本年" if side == "this" else "上年"
     if part is None:
         return f'<div><h4>{who}{_e(year)}</h4><p class="empty">（无对应章节）</p></div>'
-    spans = spans_for(c.reused, part.id, side)
+    spans = spans_in(c.reused, part, side)
     return (
         f'<div class="{side}"><h4>{who}{_e(year)}：{_e(part.label)}</h4>'
         f"{_highlight(part.text, spans)}</div>"
@@ -83,7 +83,8 @@ def _sections(c: Comparison) -> str:
         kind = pair.kind
         title = pair.this.label if pair.this else (pair.last.label if pair.last else "")
         info = (
-            f"文本相似度 {pair.similarity:.2f}，沿用句 {pair.reused} 句"
+            f"配对得分 {pair.score:.2f}（标题 {pair.heading_similarity:.2f}、"
+            f"正文 {pair.similarity:.2f}），沿用句 {pair.reused} 句"
             if pair.this and pair.last
             else ("本年新增章节" if pair.this else "上年有、本年没有的章节")
         )

@@ -16,6 +16,7 @@ from typing import Literal
 
 from drafter.corpus.clean import clean_document
 from drafter.corpus.clean_furniture import RepeatCount
+from drafter.corpus.parts import SEGMENTER_VERSION
 from drafter.corpus.read import iter_input_files, read_document
 from drafter.corpus.segment import chunk_document, parse_document
 from drafter.corpus.store import CorpusStore
@@ -146,6 +147,7 @@ def prepare_document(
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         n_dropped=len(result.dropped),
         dropped=result.dropped[:MAX_DROPPED_KEPT],
+        segmenter=SEGMENTER_VERSION,
     )
     stored = [
         StoredChunk(

@@ -14,28 +14,34 @@ heading contains (e.g. "科技特派员") still finds that section's text.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from drafter.models import Chunk, DocMeta, ParsedDocument, Period, Section, SectionKind
+from drafter.corpus.chunk import chunk_document, split_enumeration
+from drafter.corpus.meta import infer_meta
+from drafter.corpus.parts import (
+    KIND_TITLE_RE,
+    assign_kinds,
+    classify_heading,
+    part_line,
+    part_prefix,
+    split_closing,
+    split_problems,
+)
+from drafter.models import DocMeta, ParsedDocument, Section, SectionKind
 from drafter.text.genre import DATE_LINE_RE as _DATE_LINE_RE
-from drafter.text.genre import KIND_TITLE_RE as _KIND_TITLE_RE
 from drafter.text.genre import OPENING_START_RE as _OPENING_START
 from drafter.text.genre import ORG_LINE_RE as _ORG_LINE_RE
 from drafter.text.genre import TITLE_WORDS_RE as _TITLE_WORDS
 from drafter.text.markers import (
-    ENUMERATION_RE,
     MARKER_RE,
     NOT_A_TITLE_RE,
     first_child_re,
     normalized_marker,
     search_marker,
 )
-from drafter.text.numerals import parse_ordinal
-from drafter.text.sentences import CLOSERS, FULL_STOPS, split_sentences_keep
+from drafter.text.sentences import CLOSERS, FULL_STOPS
 
 __all__ = [
     "chunk_document",
@@ -54,67 +60,12 @@ _CLOSERS = CLOSERS
 _TITLE_MAX = 50  # a run-in heading is one short sentence
 _OWN_LINE_MAX = 60  # a heading standing alone on its line
 
-_PROBLEM_WORDS = re.compile(r"问题|不足|困难|短板|差距|薄弱|瓶颈")
-_PLAN_WORDS = re.compile(
-    r"打算|思路|工作计划|计划$|工作安排|安排$|要点|下步|下一步|下阶段|今后|展望|明年|目标任务|"
-    r"重点任务$|重点工作$"
-)
-_ACHIEVEMENT_WORDS = re.compile(r"总结|情况|成效|成绩|做法|进展|回顾|完成|亮点|主要工作")
-_PLAN_START = re.compile(r"^(?:将|力争|计划|拟|继续)")
-
-_CLOSING_START = re.compile(
-    r"^(?:总之|总而言之|综上|新的一年|展望未来|面向未来|站在新的起点|在新的一年|我们(?:将|要|坚信)|"
-    r"(?:20\d{2}|[Xx]{2,4})年(?:是|，(?:我们|我局|全局|本局|[^，。]{0,8}局)?将))"
-)
-
 # --- title, issuer and signature --------------------------------------------------------
 
 _RUN_IN_TITLE_RE = re.compile(
     r"^(?P<title>[^\s，。,；;：:！？!?]{0,40}?(?:总结|回顾)(?:及|和|暨|与)[^\s，。,；;：:！？!?]{0,16}?"
     r"(?:打算|思路|计划|安排|要点))"
 )
-_REGION_SUFFIX = "省市县区旗州盟"
-_KNOWN_BUREAUS = (
-    "科学技术和工业信息化局",
-    "科技和工业信息化局",
-    "工业和信息化局",
-    "发展和改革局",
-    "市场监督管理局",
-    "住房和城乡建设局",
-    "文化和旅游局",
-    "科学技术局",
-    "农业农村局",
-    "自然资源局",
-    "生态环境局",
-    "交通运输局",
-    "科技局",
-)
-_BUREAU_RE = re.compile("(?P<bureau>" + "|".join(_KNOWN_BUREAUS) + rf"|[{_CJK}]{{1,9}}局)")
-_NOT_BUREAUS = {"格局", "布局", "局部", "全局", "大局", "结局", "当局", "开局", "新格局", "新局"}
-_REGION_LEVELS = {
-    "省": "province",
-    "自治区": "province",
-    "市": "city",
-    "州": "city",
-    "盟": "city",
-    "县": "county",
-    "旗": "county",
-    "区": "district",
-}
-
-# --- chunking costs (lower is a better place to cut) ------------------------------------
-
-_CUT_HEADING = 0.0
-_CUT_PARAGRAPH = 1.0
-_CUT_ITEM = 2.0
-_CUT_SENTENCE = 4.0
-_CUT_CLAUSE = 12.0
-_CUT_HARD = 40.0
-_CUT_NEVER = float("inf")
-_CUT_SPAN_HEADING = 2.0  # a chunk running into the next subsection loses its heading path
-_CHUNK_COST = 3.0
-_UNDERSIZE_COST = 100.0
-
 
 # =========================================================================================
 # parse_document
@@ -139,8 +90,8 @@ def parse_document(
     title = head.title or _title_from_source(source_name)
     meta_text = "\n".join([*head.issuers, text])
     meta = infer_meta(title, meta_text, hints)
-    _assign_kinds(sections, meta.year)
-    sections = _split_closing(sections)
+    assign_kinds(sections, meta.year)
+    sections = split_closing(split_problems(sections))
     return ParsedDocument(meta=meta, sections=sections)
 
 
@@ -244,9 +195,10 @@ def _title_from_source(source_name: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class _Heading:
-    level: int
+    level: int  # the marker's level: 1 for 一、 … 4 for （1）
     number: str
     title: str
+    nested: bool = False  # restarts the numbering under the current part (一、 after 六、)
 
 
 @dataclass(frozen=True)
@@ -254,27 +206,52 @@ class _Text:
     text: str
 
 
-_Event = _Heading | _Text
+@dataclass(frozen=True)
+class _Part:
+    """An unnumbered part line: 2021年工作思路, 存在的问题, 下一步工作."""
+
+    title: str
+
+
+_Event = _Heading | _Text | _Part
 
 
 @dataclass
 class _Numbering:
-    """Last accepted number per level; a new parent restarts its children's numbering."""
+    """Last accepted number per level; a new parent restarts its children's numbering.
+
+    A part (a part line, or a numbered part title such as 三、2021年工作打算) may restart
+    the numbering: its first heading, of any level, is number 1 and sets the part's top
+    level.
+    """
 
     last: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0, 4: 0})
+    top: int = 1
+    fresh: bool = False  # a part has begun and has no heading yet
+    part_title: bool = False  # the last heading is a numbered part title with no child yet
 
     def accepts(self, level: int, number: int, *, lenient: bool = False) -> bool:
         """The next number; a lenient place (a line start in line-structured text)
         also accepts one skipped number, as typing slips happen."""
-        if level >= 2 and self.last[1] == 0:
+        if self.fresh:
+            return number == 1
+        if level < self.top or (level > self.top and self.last[self.top] == 0):
             return False
         gap = number - self.last[level]
         return gap == 1 or (lenient and gap == 2)
 
     def accept(self, level: int, number: int) -> None:
+        if self.fresh:
+            self.top, self.fresh = level, False
         self.last[level] = number
         for deeper in range(level + 1, 5):
             self.last[deeper] = 0
+        self.part_title = False
+
+    def restart(self) -> None:
+        """A new part begins: its headings count from 1 again."""
+        self.last = {1: 0, 2: 0, 3: 0, 4: 0}
+        self.fresh, self.part_title = True, False
 
 
 def _is_collapsed(paragraphs: Sequence[str]) -> bool:
@@ -287,33 +264,76 @@ def _scan_headings(paragraphs: Sequence[str], *, collapsed: bool) -> list[_Event
     numbering = _Numbering()
     events: list[_Event] = []
     for paragraph in paragraphs:
+        name = None if MARKER_RE.match(paragraph) else part_line(paragraph)
+        if name is not None:
+            numbering.restart()
+            events.append(_Part(name))
+            continue
         events.extend(_scan_paragraph(paragraph, numbering, collapsed=collapsed))
     return events
 
 
 def _scan_paragraph(paragraph: str, numbering: _Numbering, *, collapsed: bool) -> Iterator[_Event]:
-    """Body text and headings of one paragraph, in order."""
+    """Body text, part names and headings of one paragraph, in order."""
     body_start = 0
     search_from = 0
     title_end = 0  # the end of an accepted title is a place a heading can start
     while (m := search_marker(paragraph, search_from)) is not None:
         start, level, value = m.start, m.level, m.number
-        ok = (
-            _can_start_heading(paragraph, start, level, collapsed=collapsed, title_end=title_end)
-            and numbering.accepts(level, value, lenient=start == 0 and not collapsed)
-            and not NOT_A_TITLE_RE.match(paragraph, m.end)
-        )
-        if not ok:
+        if NOT_A_TITLE_RE.match(paragraph, m.end):
             search_from = start + 1
             continue
+        can_start = _can_start_heading(
+            paragraph, start, level, collapsed=collapsed, title_end=title_end
+        )
+        lenient = start == 0 and not collapsed
+        nested = False
+        if not (can_start and numbering.accepts(level, value, lenient=lenient)):
+            if value != 1:
+                search_from = start + 1
+                continue
+            inline = _inline_part(paragraph, body_start, start)
+            if inline is not None:
+                # "……。2021年工作思路 一、…": a part named inline before its first heading
+                name_at, name = inline
+                if paragraph[body_start:name_at].strip():
+                    yield _Text(paragraph[body_start:name_at])
+                numbering.restart()
+                yield _Part(name)
+                body_start = name_at + len(name)
+            elif can_start and level == 1 and numbering.part_title:
+                numbering.restart()  # 三、2021年工作打算 / 一、…: numbering restarts inside
+                nested = True
+            else:
+                search_from = start + 1
+                continue
         title, end = _heading_title(paragraph, m.end, level, line_start=start == 0)
         if paragraph[body_start:start].strip():
             yield _Text(paragraph[body_start:start])
         numbering.accept(level, value)
-        yield _Heading(level, normalized_marker(m), title)
+        numbering.part_title = level == numbering.top and part_line(title) is not None
+        yield _Heading(level, normalized_marker(m), title, nested=nested)
         body_start = search_from = title_end = end
     if paragraph[body_start:].strip():
         yield _Text(paragraph[body_start:])
+
+
+def _inline_part(paragraph: str, body_start: int, marker_at: int) -> tuple[int, str] | None:
+    """(start, name) of a part name opening a sentence since the last heading, before a
+    restarted marker: "……不高。2021年工作思路 2021年，我局将……。一、…" (a collapsed copy)."""
+    found: tuple[int, str] | None = None
+    at = body_start
+    while at < marker_at:
+        while at < marker_at and paragraph[at].isspace():
+            at += 1
+        name = part_prefix(paragraph[at:marker_at])
+        if name is not None:
+            found = (at, name)
+        ends = [i for c in f"{_SENTENCE_END}；;" if (i := paragraph.find(c, at, marker_at)) >= 0]
+        if not ends:
+            break
+        at = min(ends) + 1
+    return found
 
 
 def _can_start_heading(
@@ -353,7 +373,7 @@ def _heading_title(text: str, start: int, level: int, *, line_start: bool) -> tu
             ends.append((found.start(), found.end()))
     if child_at:
         ends.append((child_at.start(), child_at.start()))
-    if level == 1 and (kind := _KIND_TITLE_RE.match(rest)):
+    if level == 1 and (kind := KIND_TITLE_RE.match(rest)):
         after = rest[kind.end() : kind.end() + 1]
         if after and re.match(f"[{_CJK}]", after):
             ends.append((kind.end(), kind.end()))
@@ -371,13 +391,26 @@ def _clean_title(title: str) -> str:
 
 
 def _build_tree(events: Sequence[_Event]) -> list[Section]:
+    """The heading tree; a section's level is its depth (a part line is level 1 and the
+    一、 under it level 2, while without part lines 一、 is level 1 as written)."""
     top: list[Section] = []
     stack: list[Section] = []
     opening: Section | None = None
+    offset: int | None = 0  # depth minus marker level; None until a part's first heading
     for event in events:
+        if isinstance(event, _Part):
+            part = Section(level=1, number="", title=event.title)
+            top.append(part)
+            stack, offset = [part], None
+            continue
         if isinstance(event, _Heading):
-            section = Section(level=event.level, number=event.number, title=event.title)
-            while stack and stack[-1].level >= event.level:
+            if event.nested and stack:
+                stack, offset = stack[:1], None
+            if offset is None:
+                offset = stack[0].level + 1 - event.level if stack else 1 - event.level
+            depth = max(event.level + offset, 1)
+            section = Section(level=depth, number=event.number, title=event.title)
+            while stack and stack[-1].level >= depth:
                 stack.pop()
             (stack[-1].children if stack else top).append(section)
             stack.append(section)
@@ -421,362 +454,3 @@ def _full_width_punct(m: re.Match[str]) -> str:
     if m.group() == ":" and text.startswith("//", i + 1):
         return m.group()
     return {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}[m.group()]
-
-
-# --- kinds -----------------------------------------------------------------------------------
-
-
-def classify_heading(title: str) -> SectionKind | None:
-    """The kind a level-1 title names, or None for a thematic title ("聚焦创新主体培育，…").
-
-    Only a title that is a part name (工作总结, 问题及困难, 2021年工作思路…) or a short
-    title without a comma is read by its words: "实施科技计划项目，…" is not a plan.
-    """
-    if not (_KIND_TITLE_RE.match(title) or (len(title) <= 12 and not re.search("[，,]", title))):
-        return None
-    problems = _PROBLEM_WORDS.search(title)
-    plan = _PLAN_WORDS.search(title)
-    if problems and (not plan or problems.start() < plan.start()):
-        return SectionKind.PROBLEMS
-    if plan:
-        return SectionKind.PLAN
-    if _ACHIEVEMENT_WORDS.search(title):
-        return SectionKind.ACHIEVEMENTS
-    return None
-
-
-def _assign_kinds(sections: Sequence[Section], year: int | None) -> None:
-    """Kinds of level-1 sections (children inherit); thematic ones follow their context."""
-    seen_problems_or_plan = False
-    for section in sections:
-        if section.level == 0:
-            kind = SectionKind.OPENING
-        else:
-            named = classify_heading(section.title)
-            if named is not None:
-                kind = named
-            elif seen_problems_or_plan or _says_plan(section.title, year):
-                kind = SectionKind.PLAN
-            else:
-                kind = SectionKind.ACHIEVEMENTS
-            seen_problems_or_plan |= kind in (SectionKind.PROBLEMS, SectionKind.PLAN)
-        _set_kind(section, kind)
-
-
-def _says_plan(title: str, year: int | None) -> bool:
-    if _PLAN_START.match(title):
-        return True
-    years = [int(y) for y in re.findall(r"(20\d{2})年", title)]
-    return year is not None and any(y > year for y in years)
-
-
-def _set_kind(section: Section, kind: SectionKind) -> None:
-    section.kind = kind
-    for child in section.children:
-        _set_kind(child, kind)
-
-
-def _split_closing(sections: list[Section]) -> list[Section]:
-    """A closing paragraph ("新的一年，…", "总之，…") ending the last section.
-
-    It is taken out only when it follows other text of its (sub)section, so a section
-    whose only paragraph happens to start that way keeps it.
-    """
-    if not sections or sections[-1].level != 1:
-        return sections
-    holder = sections[-1]
-    while holder.children:
-        holder = holder.children[-1]
-    if len(holder.paragraphs) < 2 or not _CLOSING_START.match(holder.paragraphs[-1]):
-        return sections
-    closing_text = holder.paragraphs.pop()
-    closing = Section(
-        level=0, number="", title="", paragraphs=[closing_text], kind=SectionKind.CLOSING
-    )
-    return [*sections, closing]
-
-
-# =========================================================================================
-# metadata
-# =========================================================================================
-
-
-def infer_meta(title: str | None, text: str, hints: DocMeta | None = None) -> DocMeta:
-    """Metadata from the title (first) and the text; every explicit hint wins."""
-    bureau, region, level = _bureau_and_region(title, text)
-    inferred = DocMeta(
-        title=title,
-        bureau=bureau,
-        region=region,
-        region_level=level,
-        year=_infer_year(title, text),
-        period=_infer_period(title, text),
-    )
-    if hints is None:
-        return inferred
-    overrides = {
-        name: getattr(hints, name)
-        for name in ("title", "bureau", "region", "region_level", "year", "period")
-        if getattr(hints, name) is not None
-    }
-    return replace(inferred, **overrides)
-
-
-def _bureau_and_region(title: str | None, text: str) -> tuple[str | None, str | None, str | None]:
-    """Bureau, region and level from the title, else the top or the signature of the text."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    sources = [title or "", "\n".join(lines[:3])[:300], "\n".join(lines[-3:])[-200:]]
-    bureau: str | None = None
-    region: str | None = None
-    level: str | None = None
-    for source in sources:
-        found = _find_bureau(source)
-        if found is None:
-            continue
-        b, r, lv = found
-        bureau = bureau or b
-        if r and region is None and (level is None or lv == level):
-            region, level = r, lv
-        level = level or lv
-        if bureau and region:
-            break
-    return bureau, region, level
-
-
-def _find_bureau(source: str) -> tuple[str, str | None, str | None] | None:
-    for m in _BUREAU_RE.finditer(source):
-        found = m.group("bureau")
-        known = next((k for k in _KNOWN_BUREAUS if found.endswith(k)), None)
-        if known:
-            cut = len(found) - len(known) - 1
-        else:
-            # "寿光市水利局": the bureau starts after the last region suffix
-            cut = max(found.rfind(c) for c in _REGION_SUFFIX)
-            if cut < 0 or len(found) - cut - 1 < 2 or found[cut + 1 :] in _NOT_BUREAUS:
-                continue
-        region, level = _region_before(source[: m.start()] + found[: cut + 1])
-        return found[cut + 1 :], region, level
-    return None
-
-
-def _region_before(prefix: str) -> tuple[str | None, str | None]:
-    """Region before a bureau: "…寿光市" → 寿光市/city; "…县" → level only; XX县 → level only."""
-    m = re.search(rf"([{_CJK}A-Za-z*＊]{{0,12}}?)(自治区|[{_REGION_SUFFIX}])$", prefix)
-    if not m:
-        return None, None
-    level = _REGION_LEVELS[m.group(2)]
-    name = re.split(r"[年度于的及和在与]", m.group(1))[-1]
-    if not name or re.search(r"[Xx×*＊]", name):
-        return None, level
-    return name + m.group(2), level
-
-
-def _infer_year(title: str | None, text: str) -> int | None:
-    """The summarised year: the one before 总结 in the title, else the commonest in the text."""
-    if title and not re.search(r"20[Xx×*]{2}|[Xx]{2,4}年", title):
-        years = list(re.finditer(r"(?<!\d)(20\d{2})\s*年", title))
-        summary_at = title.find("总结")
-        before = [y for y in years if summary_at >= 0 and y.start() < summary_at]
-        if before:
-            return int(before[-1].group(1))
-        if years:
-            return int(years[0].group(1))
-    counts = Counter(int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?=\s*年)", text))
-    if not counts:
-        return None
-    return min(counts, key=lambda y: (-counts[y], y))
-
-
-def _infer_period(title: str | None, text: str) -> Period:
-    half = re.compile(r"上半年|半年|1[-—至~]6月|一至六月")
-    if title:
-        return Period.HALF_YEAR if half.search(title) else Period.ANNUAL
-    half_in_text = re.search(r"上半年工作总结|上半年以来|今年上半年", text[:200])
-    return Period.HALF_YEAR if half_in_text else Period.ANNUAL
-
-
-# =========================================================================================
-# enumeration and sentences
-# =========================================================================================
-
-_ORDINAL_WORDS = ("首先", "其次", "再次", "最后")
-_ENUM_BOUNDARY = "。；;：:，,！？!?"
-
-
-def split_enumeration(paragraph: str) -> list[str]:
-    """Items of a 一是…二是…三是… (or 首先…其次…) paragraph; [paragraph] when none.
-
-    A lead-in before 一是 is its own item. Items must count up from 一 and stand at a
-    clause start, so "这二是…" inside a sentence is not a split.
-    """
-    cuts = _enumeration_cuts(paragraph) or _ordinal_cuts(paragraph)
-    if not cuts:
-        return [paragraph]
-    bounds = [0, *cuts, len(paragraph)]
-    items = [paragraph[a:b] for a, b in itertools.pairwise(bounds)]
-    return [item for item in items if item.strip()]
-
-
-def _at_clause_start(text: str, index: int) -> bool:
-    return index == 0 or text[index - 1] in _ENUM_BOUNDARY or text[index - 1].isspace()
-
-
-def _enumeration_cuts(text: str) -> list[int]:
-    cuts: list[int] = []
-    expected = 1
-    for m in ENUMERATION_RE.finditer(text):
-        if parse_ordinal(m.group("n")) == expected and _at_clause_start(text, m.start()):
-            cuts.append(m.start())
-            expected += 1
-    return [c for c in cuts if c > 0] if len(cuts) >= 2 else []
-
-
-def _ordinal_cuts(text: str) -> list[int]:
-    first = text.find(_ORDINAL_WORDS[0])
-    if first < 0 or not _at_clause_start(text, first):
-        return []
-    cuts = [first]
-    for word in _ORDINAL_WORDS[1:]:
-        at = text.find(word, cuts[-1] + 1)
-        if at > 0 and _at_clause_start(text, at):
-            cuts.append(at)
-    if len(cuts) < 2 or text.find(_ORDINAL_WORDS[1], first) < 0:
-        return []
-    return [c for c in cuts if c > 0]
-
-
-def _split_clauses(sentence: str, max_chars: int) -> list[tuple[str, bool]]:
-    """A sentence cut after ，、 into (clause, hard-cut) pairs.
-
-    A clause longer than half a chunk is sliced (hard cut) so chunks can always be sized.
-    """
-    parts = [p for p in re.split(r"(?<=[，、,])", sentence) if p]
-    out: list[tuple[str, bool]] = []
-    hard = max(20, max_chars // 4)
-    for part in parts:
-        if len(part) <= max_chars // 2:
-            out.append((part, False))
-        else:
-            out.extend((part[i : i + hard], i > 0) for i in range(0, len(part), hard))
-    return out
-
-
-# =========================================================================================
-# chunk_document
-# =========================================================================================
-
-
-@dataclass(frozen=True)
-class _Piece:
-    text: str
-    path: tuple[str, ...]
-    cut_cost: float  # cost of starting a new chunk at this piece
-    joiner: str  # put before this piece when it follows another in the same chunk
-    is_heading: bool = False  # a heading line is never the last line of a chunk
-
-
-def chunk_document(
-    doc: ParsedDocument, *, min_chars: int = 150, max_chars: int = 500
-) -> list[Chunk]:
-    """Passages of about min_chars–max_chars, never spanning two level-1 sections.
-
-    Cuts prefer headings, then paragraphs, enumeration items, sentences, clauses; a
-    hard cut only inside a clause longer than half a chunk. A whole section shorter
-    than min_chars is one chunk. Each level-2+ heading opens the first chunk under it
-    as its own line; `heading_path` holds the headings common to the whole chunk.
-    """
-    if min_chars <= 0 or max_chars < min_chars:
-        raise ValueError("chunk sizes must satisfy 0 < min_chars <= max_chars")
-    chunks: list[Chunk] = []
-    for index, section in enumerate(doc.sections):
-        pieces = list(_section_pieces(section, (), max_chars))
-        kind = section.kind or (
-            SectionKind.OPENING if section.level == 0 else SectionKind.ACHIEVEMENTS
-        )
-        for start, end in _best_cuts(pieces, min_chars, max_chars):
-            group = pieces[start:end]
-            text = group[0].text + "".join(p.joiner + p.text for p in group[1:])
-            chunks.append(
-                Chunk(
-                    text=text.strip(),
-                    heading_path=list(_common_path([p.path for p in group])),
-                    kind=kind,
-                    section_index=index,
-                    position=len(chunks),
-                )
-            )
-    return chunks
-
-
-def _section_pieces(section: Section, parent: tuple[str, ...], max_chars: int) -> Iterator[_Piece]:
-    path = (*parent, section.heading) if section.level >= 1 else parent
-    if section.level >= 2:
-        yield _Piece(section.heading, path, _CUT_HEADING, "\n", is_heading=True)
-    for paragraph in section.paragraphs:
-        for i_index, item in enumerate(split_enumeration(paragraph)):
-            for s_index, sentence in enumerate(split_sentences_keep(item)):
-                for c_index, (clause, hard) in enumerate(_split_clauses(sentence, max_chars)):
-                    if c_index:
-                        cost = _CUT_HARD if hard else _CUT_CLAUSE
-                    elif s_index:
-                        cost = _CUT_SENTENCE
-                    elif i_index:
-                        cost = _CUT_ITEM
-                    else:
-                        cost = _CUT_PARAGRAPH
-                    first_of_paragraph = not (i_index or s_index or c_index)
-                    yield _Piece(clause, path, cost, "\n" if first_of_paragraph else "")
-    for child in section.children:
-        yield from _section_pieces(child, path, max_chars)
-
-
-def _best_cuts(pieces: Sequence[_Piece], min_chars: int, max_chars: int) -> list[tuple[int, int]]:
-    """Chunk boundaries minimising cut costs, keeping every chunk within the bounds.
-
-    Dynamic programming over the pieces: a chunk costs a constant, plus the cost of the
-    boundary it starts at, plus a little for each heading inside it, plus a large penalty
-    when it is shorter than min_chars (free only for a section that is short as a whole).
-    A chunk never ends on a heading line.
-    """
-    n = len(pieces)
-    if n == 0:
-        return []
-    offsets = [0]
-    headings = [0]  # headings before index i, to charge chunks that run across one
-    for piece in pieces:
-        offsets.append(offsets[-1] + len(piece.joiner) + len(piece.text))
-        headings.append(headings[-1] + piece.is_heading)
-    best = [0.0] + [float("inf")] * n
-    back = [0] * (n + 1)
-    for end in range(1, n + 1):
-        for start in range(end - 1, -1, -1):
-            length = offsets[end] - offsets[start] - len(pieces[start].joiner)
-            if length > max_chars and end - start > 1:
-                break
-            cut = pieces[start].cut_cost if start else 0.0
-            if start and pieces[start - 1].is_heading:
-                cut = _CUT_NEVER
-            if cut == _CUT_NEVER or best[start] == float("inf"):
-                continue
-            short = length < min_chars and not (start == 0 and end == n)
-            inner = headings[end] - headings[start + 1]
-            cost = best[start] + _CHUNK_COST + cut + inner * _CUT_SPAN_HEADING
-            cost += _UNDERSIZE_COST if short else 0.0
-            if cost < best[end]:
-                best[end], back[end] = cost, start
-    bounds: list[tuple[int, int]] = []
-    end = n
-    while end > 0:
-        bounds.append((back[end], end))
-        end = back[end]
-    return bounds[::-1]
-
-
-def _common_path(paths: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-    common = paths[0]
-    for path in paths[1:]:
-        size = 0
-        while size < min(len(common), len(path)) and common[size] == path[size]:
-            size += 1
-        common = common[:size]
-    return common

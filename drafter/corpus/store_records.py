@@ -135,6 +135,7 @@ def doc_from_metadata(doc_id: str, meta: Mapping[str, Any] | None) -> DocumentIn
         ingested_at=opt_str(m.get("ingested_at")),
         n_dropped=opt_int(m.get("n_dropped")),
         dropped=_json_list(m.get("dropped")),
+        segmenter=opt_int(m.get("segmenter")),
     )
 
 

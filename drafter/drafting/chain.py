@@ -54,8 +54,6 @@ def fallback_note(broken: set[str]) -> str:
     return f"模型多次违反{rules}，本节改用程序按数据生成的段落，请人工润色。"
 
 
-
-
 @dataclass
 class DraftContext:
     """What every section of one run shares; the chat model is passed in, never global."""

@@ -448,6 +448,24 @@ def indicator_similarity(a: str, b: str) -> float:
 
 
 MATCH_THRESHOLD = 0.8
+_HEAD_MIN = 4  # characters of a shared head noun (高新技术企业, 技术合同)
+# Words before a head noun that do not change what is counted (新认定 / 有效 高新技术企业);
+# 发明 (专利申请) or 省级 (平台) do, so those names stay apart.
+_NEUTRAL_PREFIX = re.compile(
+    r"(?:新认定|认定|有效|现有|新培育|培育|入库|在库|登记|备案|评价入库|累计|各类|全部|新)*"
+)
+
+
+def same_head(a: str, b: str) -> bool:
+    """Two names of one quantity: the same head noun (4+ characters) after words that do
+    not change what is counted (新认定高新技术企业 / 有效高新技术企业 / 高新技术企业)."""
+    na, nb = normalize_indicator(a), normalize_indicator(b)
+    size = 0
+    while size < min(len(na), len(nb)) and na[-1 - size] == nb[-1 - size]:
+        size += 1
+    if size < _HEAD_MIN:
+        return False
+    return all(_NEUTRAL_PREFIX.fullmatch(name[: len(name) - size]) for name in (na, nb))
 
 
 def match_figures(
@@ -460,6 +478,9 @@ def match_figures(
             if a.measure != b.measure or not units_compatible(a, b):
                 continue
             score = indicator_similarity(a.indicator, b.indicator)
+            if score < threshold and same_head(a.indicator, b.indicator):
+                # 新认定高新技术企业 130多个 / 高新技术企业 130个: one noun, one unit
+                score = threshold + (0.05 if a.base[0] == b.base[0] else 0.0)
             if score >= threshold:
                 scored.append((score, i, j))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))

@@ -44,6 +44,7 @@ _DEFAULT_WORDS = """
 最后一公里 新的一年 零部件 零件 零售 零星 零距离 零容忍
 一是 二是 三是 四是 五是 六是 七是 八是 九是 十是 其一 其二 其三 其四 其五 其六 其七 其八 其九 其十
 第一 第二 第三 第四 第五 第六 第七 第八 第九 第十 一则 二则 三则
+三位一体 四位一体 五位一体 六位一体 一体两翼 一主两翼 一核两翼 一核多元 一区多园 一园多区
 """
 
 _DEFAULT_PATTERNS = (
@@ -51,6 +52,11 @@ _DEFAULT_PATTERNS = (
     r"[一二三四五六七八九]中(?=[一二三四五六七八九中、，,和及与]*全会)",  # 二中、三中全会
     r"[一二三四五六七八九十]+届[一二三四五六七八九十]+[次中]",  # 区委八届九次全会
     r"[一二三四五六七八九]期(?=工程|项目|建设|改造)",  # 二期工程
+    # 研究院二期、三期工程: a phase of a named site, not a count of sessions (培训三期)
+    r"(?<=[院园区楼厂馆站城港场心])[一二三四五六七八九]期"
+    r"|[一二三四五六七八九]期(?=扩建|厂房|主体|开工|竣工|投产|用地)",
+    r"[一二三四五六七八九十两]位一体",  # 四位一体: an idiom, not four of something
+    r"(?:\d{1,3}|[一二三四五六七八九十百]{1,4})周年",  # 建党100周年: an anniversary
     r"每[十百千万亿]+(?=人|元|户|亩|平方|名|家)",  # 每万人口发明专利拥有量
     r"万元(?=GDP|生产总值|地区生产总值|工业增加值|产值)",  # 万元GDP能耗
     r"[一二三四五六七八九十百千万]*[百千万亿]级",  # 百亿级产业集群
@@ -118,6 +124,7 @@ class Allowlist:
 
 def _compile(p: str | re.Pattern[str]) -> re.Pattern[str]:
     return p if isinstance(p, re.Pattern) else re.compile(p)
+
 
 # --------------------------------------------------------------------------- structure
 
@@ -222,6 +229,7 @@ def is_structural(
             before = t[max(0, mention.start - 4) : mention.start].removesuffix("了")
             return not before.endswith(COUNT_VERBS)
     return False
+
 
 DEFAULT_ALLOWLIST = Allowlist(
     words=frozenset(_DEFAULT_WORDS.split()),

@@ -57,6 +57,7 @@ class Violation:
     def span(self) -> tuple[int, int]:
         return (self.start, self.end)
 
+
 def _violation(
     text: str,
     spans: Sequence[tuple[int, int]],
@@ -224,4 +225,3 @@ def violations_feedback(violations: Sequence[Violation]) -> str:
     lines = ["上一稿存在以下问题，请逐条改正后重写（数字只能通过槽位给出）："]
     lines += [f"{i}. {v.message}" for i, v in enumerate(violations, 1)]
     return "\n".join(lines)
-
