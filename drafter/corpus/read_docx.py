@@ -7,7 +7,6 @@ Split from ``read`` because the .docx walk is its own body of WordprocessingML r
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from drafter.corpus.read_errors import (
     format_mb,
     refuse,
 )
+from drafter.text.genre import TITLE_WORDS_RE as _TITLE_WORDS
 from drafter.text.markers import has_marker, heading_marker, join_marker
 
 _MAX_ZIP_MEMBERS = 10_000
@@ -82,7 +82,6 @@ class _DocxLine:
     title: bool = False
 
 
-_TITLE_WORDS = re.compile(r"总结|打算|思路|计划|要点|汇报|报告")
 
 
 def _number_style_headings(lines: list[_DocxLine]) -> list[str]:
