@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from drafter.cli.common import (
@@ -37,8 +35,16 @@ from drafter.cli.common import (
 from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.cli.regenerate import regenerate_section
+from drafter.cli.session_views import (
+    print_help,
+    print_history,
+    print_notes,
+    print_outline,
+    print_section,
+    print_sources,
+)
 from drafter.drafting.outline import SectionTask
-from drafter.drafting.records import ORIGIN_LABELS, Version
+from drafter.drafting.records import Version
 from drafter.errors import DrafterError
 from drafter.figures import SlotTable, build_slot_table
 from drafter.llm.config import describe_endpoint
@@ -46,21 +52,16 @@ from drafter.review.edits import (
     COMMANDS,
     INSTRUCTION_PRESETS,
     Command,
-    Span,
     check_edited_text,
     diff_lines,
     edit_version,
-    explain_flag,
-    figure_spans,
-    flag_spans,
-    merge_spans,
     normalise_edit,
     parse_command,
     parse_version_numbers,
     pending_ids,
     resolve_section,
 )
-from drafter.review.render import STATE_LABELS, heading_only_ids, section_flags
+from drafter.review.render import heading_only_ids
 from drafter.review.session import SectionState, Session, lock_session_dir
 from drafter.review.workflow import (
     DraftPlan,
@@ -249,78 +250,13 @@ class Repl:
     # -------------------------------------------------------------- display
 
     def show_help(self) -> None:
-        table = Table(title="命令（Tab 补全，↑↓ 翻历史，Ctrl-C 取消当前输入或操作）")
-        table.add_column("命令", no_wrap=True)
-        table.add_column("别名")
-        table.add_column("作用")
-        for spec in COMMANDS:
-            table.add_row(spec.usage, " ".join(spec.aliases), spec.help)
-        self.console.print(table)
+        print_help(self.console)
 
     def show_outline(self) -> None:
-        sections = self.session.sections()
-        heading_only = heading_only_ids(sections)
-        table = Table(title=f"{self.session.meta.title}（{self.session.dir}）")
-        for col in ("序号", "章节ID", "标题", "状态", "版本", "疑点"):
-            table.add_column(col, overflow="fold")
-        for n, s in enumerate(sections, 1):
-            flags = section_flags(s)
-            if s.id in heading_only:
-                state, version = "（标题）", ""
-            else:
-                state = STATE_LABELS.get(s.state, s.state)
-                version = f"{s.current}/{len(s.versions)}" if s.versions else ""
-            marker = "▶ " if s.id == self.current else ""
-            table.add_row(
-                str(n),
-                marker + s.id,
-                ("  " * max(s.level - 1, 0)) + s.label,
-                state,
-                version,
-                f"{len(flags)} 处" if flags else "",
-                style="yellow" if flags else ("green" if s.state == "accepted" else ""),
-            )
-        for sid, why in self.session.unreadable.items():
-            table.add_row("", sid, "", STATE_LABELS["unreadable"], "", why, style="red")
-        self.console.print(table)
+        print_outline(self.console, self.session, self.current)
 
     def show_section(self, state: SectionState) -> None:
-        v = state.current_version
-        head = f"{state.label}  [{state.id}]  {STATE_LABELS.get(state.state, state.state)}" + (
-            f"  第 {v.number} 版/共 {len(state.versions)} 版 · {ORIGIN_LABELS[v.origin]}"
-            if v
-            else ""
-        )
-        if v is None:
-            body = Text("（本节尚未起草：输入 regen 起草）", style="dim")
-        else:
-            body = self.highlighted(v)
-        self.console.print(Panel(body, title=escape(head), title_align="left"))
-        if v is not None and v.instruction:
-            self.console.print(f"修改要求：{escape(v.instruction)}")
-        flags = section_flags(state)
-        if flags:
-            self.console.print("[bold yellow]疑点：[/]")
-            for f in flags:
-                self.console.print(f"  [yellow]• {escape(f)}[/]\n    → {explain_flag(f)}")
-        if v is not None and v.exemplars:
-            names = "；".join(f"{e.source}" for e in v.exemplars[:3])
-            self.console.print(
-                f"[dim]参考范文 {len(v.exemplars)} 段：{escape(names)}（sources 查看）[/]"
-            )
-        if state.notes:
-            self.console.print(f"[magenta]审阅批注 {len(state.notes)} 条（notes 查看）[/]")
-        if v is not None and v.author:
-            self.console.print(f"审阅人：{escape(v.author)}")
-
-    def highlighted(self, version: Version) -> Text:
-        """The text with code-written figures in bold cyan and flagged numbers in red."""
-        table = self.table()
-        flags = []
-        if version.origin == "edit" and table is not None:
-            flags = check_edited_text(version.text, table)
-        spans = merge_spans(figure_spans(version, table), flag_spans(flags))
-        return styled(version.text, spans)
+        print_section(self.console, state, self.table)
 
     # ------------------------------------------------------------- commands
 
@@ -455,56 +391,13 @@ class Repl:
             self.console.print(Text(line, style=style))
 
     def cmd_history(self, _arg: str) -> None:
-        state = self._need_section()
-        table = Table(title=f"{state.label} 的版本")
-        for col in ("版本", "来源", "时间", "要求", "核对", "开头"):
-            table.add_column(col, overflow="fold")
-        for v in state.versions:
-            check = "" if v.verification is None else ("通过" if v.verification.ok else "有疑点")
-            mark = "▶" if v.number == state.current else ""
-            table.add_row(
-                f"{mark}{v.number}",
-                ORIGIN_LABELS[v.origin],
-                v.created_at,
-                v.instruction or "",
-                check,
-                v.text[:30],
-            )
-        self.console.print(table)
+        print_history(self.console, self._need_section())
 
     def cmd_sources(self, _arg: str) -> None:
-        state = self._need_section()
-        v = state.current_version
-        if v is None:
-            self.console.print("本节尚未起草。")
-            return
-        if not v.exemplars:
-            self.console.print("本版本没有参考范文（范文库为空或人工修改）。")
-        for i, e in enumerate(v.exemplars, 1):
-            where = " · ".join(x for x in (e.source, e.heading_path) if x)
-            year = f"{e.year}年，" if e.year else ""
-            self.console.print(f"[bold]范文{i}[/] {escape(where)}（{year}相关度 {e.score:.3f}）")
-            self.console.print(Text(e.text, style="dim"))
-        table = self.table()
-        if v.figures_used and table is not None:
-            self.console.print("[bold]用到的数据：[/]")
-            for ref in v.figures_used:
-                with contextlib.suppress(DrafterError):
-                    self.console.print(f"  {escape(table.describe(ref))}", highlight=False)
-        if v.model:
-            self.console.print(f"模型：{escape(v.model)}；提示词哈希：{v.prompt_hash or '—'}")
+        print_sources(self.console, self._need_section(), self.table)
 
     def cmd_notes(self, _arg: str) -> None:
-        state = self._need_section()
-        if not state.notes:
-            self.console.print("本节没有审阅批注。")
-            return
-        for i, n in enumerate(state.notes, 1):
-            when = f" {n.date[:10]}" if n.date else ""
-            where = f"（批注于“{n.anchor[:40]}”）" if n.anchor else ""
-            head = f"[bold]批注{i}[/] {escape(n.author or '审阅人')}{when}{escape(where)}"
-            self.console.print(head + (f" · {escape(n.source)}" if n.source else ""))
-            self.console.print(Text(n.text))
+        print_notes(self.console, self._need_section())
 
     def cmd_draft(self, _arg: str) -> None:
         todo = pending_ids(self.session.sections())
@@ -578,13 +471,6 @@ class Repl:
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
         return box["result"]  # type: ignore[return-value]
-
-
-def styled(text: str, spans: list[Span]) -> Text:
-    out = Text(text)
-    for s in spans:
-        out.stylize("bold red underline" if s.kind == "flag" else "bold cyan", s.start, s.end)
-    return out
 
 
 def editor_command() -> list[str]:
