@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.llm.client import LLMConfig, make_chat_model
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.testing import ScriptedDrafter, StubLLMServer
 
 REPO = Path(__file__).resolve().parents[1]

@@ -30,11 +30,11 @@ from langchain_core.outputs import LLMResult
 from drafter.drafting.guided import resolve_mode
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.records import Version
-from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.figures import build_slot_table
 from drafter.figures.check import check_text
 from drafter.llm.client import LOCAL_MODEL_NAME, LLMConfig, make_chat_model
 from drafter.llm.local import LocalServer, model_status
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[1]

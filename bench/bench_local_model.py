@@ -38,10 +38,10 @@ from openai.types.chat import (
 from drafter.drafting.chain import DraftContext, build_messages, mask_numbers
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Exemplar
-from drafter.review.workflow import plan_draft
 from drafter.figures import build_slot_table
 from drafter.llm.client import LOCAL_MODEL_NAME
 from drafter.llm.local import LocalServer, model_status
+from drafter.review.workflow import plan_draft
 from drafter.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -27,8 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.llm.client import LLMConfig, make_chat_model
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.testing import ScriptedDrafter, StubLLMServer
 from drafter.testing.sessions import drafted_session
 

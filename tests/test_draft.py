@@ -23,9 +23,9 @@ from drafter.drafting.chain import (
     mask_numbers,
 )
 from drafter.drafting.prompts import PromptSet
-from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.figures import build_slot_table
 from drafter.review.session import Session
+from drafter.review.workflow import open_or_create_session, plan_draft, run_draft
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang, status
 from drafter.testing.sessions import drafted_session
 

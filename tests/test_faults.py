@@ -44,8 +44,8 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, write_small_corpus
 
-from drafter.review.workflow import plan_draft
 from drafter.review.session import Session
+from drafter.review.workflow import plan_draft
 from drafter.testing import (
     EMBEDDINGS_PATH,
     Fault,

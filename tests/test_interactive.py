@@ -8,7 +8,6 @@ from conftest import EXAMPLES
 from drafter.drafting.chain import DraftContext, SectionRequest, draft_section
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Version
-from drafter.review.workflow import plan_draft
 from drafter.figures import build_slot_table
 from drafter.review.edits import (
     check_edited_text,
@@ -26,6 +25,7 @@ from drafter.review.edits import (
     sentences,
 )
 from drafter.review.session import SectionState, heading_only_ids
+from drafter.review.workflow import plan_draft
 from drafter.testing import FakeChatModel, ScriptedDrafter
 
 FIGURES = EXAMPLES / "figures-2025.yaml"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, drafter_cli
 
-from drafter.review.workflow import plan_draft, run_draft
 from drafter.review.session import Session, lock_session_dir
+from drafter.review.workflow import plan_draft, run_draft
 from drafter.testing import FakeChatModel, ScriptedDrafter, StubLLMServer, hang
 from drafter.testing.sessions import drafted_session
 

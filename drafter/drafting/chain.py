@@ -23,6 +23,7 @@ from langchain_core.runnables import RunnableConfig, RunnableLambda
 from drafter.drafting.compose import fallback_template
 from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
 from drafter.drafting.outline import SectionTask
+from drafter.drafting.placement import placement_problems
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
@@ -56,8 +57,6 @@ def fallback_note(broken: set[str]) -> str:
     order = [RULE_NUMBERS, RULE_ECHO, RULE_COMPLETE]
     rules = "、".join(r for r in order if r in broken) or "写作规则"
     return f"模型多次违反{rules}，本节改用程序按数据生成的段落，请人工润色。"
-
-
 
 
 @dataclass
@@ -116,7 +115,9 @@ def strip_heading(text: str, heading: str) -> str:
 
 def template_problems(template: str, task: SectionTask, table: SlotTable) -> list[str]:
     """Every way a slot template breaks the rules, as Chinese sentences for the model."""
-    problems: list[str] = [v.message for v in find_violations(template)]
+    problems: list[str] = [
+        v.message for v in find_violations(template, data_texts=table.data_texts())
+    ]
     used = {m.group(0) for m in SLOT_RE.finditer(template)}
     offered = {s.ref for s in task.slots}
     unknown = sorted(u for u in used if u not in offered)
@@ -129,6 +130,7 @@ def template_problems(template: str, task: SectionTask, table: SlotTable) -> lis
         problems.append(f"漏掉了必须使用的槽位：{'、'.join(missing)}。")
     if not template.strip():
         problems.append("没有输出正文。")
+    problems += placement_problems(template, table)
     return problems
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -32,6 +32,7 @@ from drafter.drafting.compose import (
     target_item,
 )
 from drafter.drafting.outline import SectionTask
+from drafter.drafting.placement import placement_problems
 from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.errors import ConfigError
 from drafter.figures import Slot
@@ -192,15 +193,6 @@ def contained(clause: str, item: str) -> float:
     return len(own & bigrams(item)) / len(own) if own else 1.0
 
 
-def fact_with_placeholders(fact: Slot, numbers: list[Slot]) -> str:
-    """The fact's sentence with each of its numbers replaced by its own slot, for copying."""
-    text = fact.text
-    for sub in numbers:
-        if sub.text and sub.text in text:
-            text = text.replace(sub.text, sub.ref, 1)
-    return text
-
-
 def number_slots(slots: list[Slot], fact: Slot) -> list[Slot]:
     return [s for s in slots if s.role == "fact_number" and s.id.startswith(fact.id + ".")]
 
@@ -272,9 +264,19 @@ def leak_problems(text: str, prompt: str, frame: str = "", topic: str = "") -> l
     return problems
 
 
-def common_problems(text: str, allowed_slots: set[str], *, min_len: int, max_len: int) -> list[str]:
-    """Numbers outside placeholders, unknown placeholders, length: the rules of every part."""
-    problems = [v.message for v in find_violations(text, known_slots=allowed_slots)]
+def common_problems(
+    text: str,
+    allowed_slots: set[str],
+    *,
+    min_len: int,
+    max_len: int,
+    data_texts: Sequence[str] = (),
+) -> list[str]:
+    """Numbers outside placeholders, unknown placeholders, length: the rules of every part.
+    A number copied verbatim from the figures file's own texts (``data_texts``) is data."""
+    problems = [
+        v.message for v in find_violations(text, known_slots=allowed_slots, data_texts=data_texts)
+    ]
     if len(text) < min_len:
         problems.append(f"内容太短（{len(text)}字），请写完整（至少{min_len}字）。")
     if len(text) > max_len:
@@ -299,12 +301,13 @@ def _instruction_line(instruction: str | None) -> str:
 
 
 def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     facts = [s for s in task.slots if s.role == "fact"]
     topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
     lines, expected_slots, plain_facts = [], set(), []
     for fact in facts:
         subs = number_slots(task.slots, fact)
-        lines.append("- " + fact_with_placeholders(fact, subs))
+        lines.append("- " + ctx.table.sentence_template(fact))
         expected_slots |= {s.id for s in subs}
         if not subs:
             plain_facts.append(fact.text)
@@ -324,7 +327,10 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
 
     def check(text: str) -> list[str]:
         fact_chars = sum(len(f.text) for f in facts)
-        problems = common_problems(text, expected_slots, min_len=30, max_len=200 + 3 * fact_chars)
+        problems = common_problems(
+            text, expected_slots, min_len=30, max_len=200 + 3 * fact_chars, data_texts=data
+        )
+        problems += placement_problems(text, ctx.table)
         missing = sorted(expected_slots - set(SLOT_TOKEN_RE.findall(text)))
         if missing:
             where = "；".join(
@@ -368,13 +374,14 @@ def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[M
 
 
 def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     areas = "、".join(s.name for s in ctx.figures.sections) or "各项科技工作"
     prompt = ctx.guided_prompts().opening.render(
         bureau=ctx.figures.bureau, areas=areas, instruction=_instruction_line(instruction)
     )
 
     def check(text: str) -> list[str]:
-        problems = common_problems(text, set(), min_len=30, max_len=220)
+        problems = common_problems(text, set(), min_len=30, max_len=220, data_texts=data)
         if ORDINAL_RE.search(text):
             problems.append("开头段不要写“一是二是”，只写总体情况。")
         return problems
@@ -428,6 +435,7 @@ def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
 def elaborate_part(
     item: Slot, kind: ElaborationKind, ctx: DraftContext, instruction: str | None
 ) -> Part:
+    data = ctx.table.data_texts()
     prompt = ctx.guided_prompts().elaborate.render(
         bureau=ctx.figures.bureau,
         what=kind.what,
@@ -442,7 +450,7 @@ def elaborate_part(
     def check(text: str) -> list[str]:
         if not text:
             return ["只重复了原句，没有写新内容。请另写一句原句没有说到的内容。"]
-        problems = common_problems(text, set(), min_len=10, max_len=90)
+        problems = common_problems(text, set(), min_len=10, max_len=90, data_texts=data)
         if contained(item.text, text) > 0.6:
             problems.append("重复了原句，请写原句没有说到的新内容。")
         if ORDINAL_RE.search(text):
@@ -460,12 +468,13 @@ def elaborate_part(
 
 
 def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     prompt = ctx.guided_prompts().targets_lead.render(
         bureau=ctx.figures.bureau, instruction=_instruction_line(instruction)
     )
 
     def check(text: str) -> list[str]:
-        return common_problems(text, set(), min_len=12, max_len=100)
+        return common_problems(text, set(), min_len=12, max_len=100, data_texts=data)
 
     def clean(raw: str) -> str:
         """The model goes on to invent targets after the lead; the real ones come from code."""
@@ -477,13 +486,14 @@ def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
 
 
 def closing_part(ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     leaders = leaders_of(ctx.figures.region)
     prompt = ctx.guided_prompts().closing.render(
         bureau=ctx.figures.bureau, leaders=leaders, instruction=_instruction_line(instruction)
     )
 
     def check(text: str) -> list[str]:
-        return common_problems(text, set(), min_len=20, max_len=160)
+        return common_problems(text, set(), min_len=20, max_len=160, data_texts=data)
 
     fallback = (
         f"新的一年，我们将在{leaders}的坚强领导下，坚定信心、真抓实干，"

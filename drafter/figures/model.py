@@ -27,6 +27,7 @@ The figures file (YAML)
             previous: 36              # optional: last year's value → 同比
             target: 40                # optional: this year's target → 完成率
             basis: 有效期内            # optional 口径 note
+            aliases: [高新技术企业, 高企]  # optional: other names a draft may use for it
             kind: count               # optional: count | amount | rate
         facts:                        # sentences of what was done; their numbers are figures too
           - 组织高新技术企业认定政策培训3场，覆盖企业86家
@@ -278,8 +279,54 @@ def _qualifier(raw: Any) -> str | None:
     )
 
 
+# How an indicator's value may be stated when the count is not exact: "130多个", "50余人",
+# "约3000人", "近200家", "100家以上". The qualifier is written with the value, never lost.
+INNER_QUALIFIERS = ("多", "余")  # between the number and the unit: 130多个
+INDICATOR_PREFIXES = ("约", "近", "超过", "逾", "超")  # before the number: 约3000人
+INDICATOR_SUFFIXES = ("以上", "左右", "以内", "以下")  # after the unit: 100家以上
+_VALUE_QUALIFIER_RE = re.compile(
+    r"\s*(约|近|超过|逾|超)?\s*([0-9][0-9,.]*)\s*(多|余)?\s*(以上|左右|以内|以下)?\s*"
+)
+
+
+def _indicator_qualifier(raw: Any) -> str | None:
+    text = _optional_text(raw)
+    allowed = (*INNER_QUALIFIERS, *INDICATOR_PREFIXES, *INDICATOR_SUFFIXES)
+    if text is None or text in allowed:
+        return text
+    raise Problem(
+        f"未知的限定词：{show_value(text)}",
+        f"指标的 qualifier 可用：{'、'.join(allowed)}（如 130多个、约3000人、100家以上）",
+    )
+
+
+def split_value_qualifier(raw: Any) -> tuple[Any, str | None]:
+    """ "130多" → ("130", "多"); "约3000" → ("3000", "约"); anything else unchanged."""
+    if not isinstance(raw, str):
+        return raw, None
+    m = _VALUE_QUALIFIER_RE.fullmatch(raw)
+    if m is None:
+        return raw, None
+    found = [q for q in (m.group(1), m.group(3), m.group(4)) if q]
+    if len(found) != 1:
+        return raw, None
+    return m.group(2), found[0]
+
+
 def _none_to_list(raw: Any) -> Any:
     return [] if raw is None else raw
+
+
+_ALIAS_SPLIT_RE = re.compile(r"[、，,；;/／|]")
+
+
+def _aliases(raw: Any) -> Any:
+    """A list of names, or one text of names separated by 、，；/ (a table cell)."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [part.strip() for part in _ALIAS_SPLIT_RE.split(raw) if part.strip()]
+    return raw
 
 
 Text = Annotated[str, BeforeValidator(_text)]
@@ -293,6 +340,7 @@ KindField = Annotated[IndicatorKind, BeforeValidator(_kind)]
 SectionId = Annotated[str, BeforeValidator(_section_id)]
 Qualifier = Annotated[str | None, BeforeValidator(_qualifier)]
 TextList = Annotated[list[Text], BeforeValidator(_none_to_list)]
+AliasList = Annotated[list[Text], BeforeValidator(_aliases)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -323,6 +371,8 @@ _KEY_HINTS = {
     "单位": "unit",
     "上年": "previous",
     "口径": "basis",
+    "别名": "aliases",
+    "alias": "aliases",
     "性质": "kind",
     "限定": "qualifier",
     "编号": "id",
@@ -420,6 +470,21 @@ class Indicator(_Quantity):
     previous: OptionalFigure = None
     target: OptionalFigure = None
     basis: OptionalText = None
+    # Other names a draft may call the indicator by (高企 for 高新技术企业): a slot {F1}
+    # must follow the indicator's name or one of these within its clause.
+    aliases: AliasList = []
+    # 多/余 (130多个), 约/近 (约3000人) or 以上/左右 (100家以上): kept wherever it is written.
+    qualifier: Annotated[str | None, BeforeValidator(_indicator_qualifier)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _value_qualifier(cls, data: Any) -> Any:
+        """``value: 130多`` means value 130 with qualifier 多."""
+        if isinstance(data, Mapping) and data.get("qualifier") in (None, ""):
+            value, qualifier = split_value_qualifier(data.get("value"))
+            if qualifier is not None:
+                return {**data, "value": value, "qualifier": qualifier}
+        return data
 
     @model_validator(mode="after")
     def _check_indicator(self) -> Self:
@@ -437,6 +502,20 @@ class Indicator(_Quantity):
     def label(self) -> str:
         """The name with its 口径 note: "全社会研发经费投入强度（预计）"."""
         return f"{self.name}（{self.basis}）" if self.basis else self.name
+
+    @property
+    def text(self) -> str:
+        """The value as it is written, with its qualifier: "130多个", "约3000人"."""
+        return qualified_quantity(self.value, self.unit, self.qualifier)
+
+
+def qualified_quantity(value: Number, unit: str, qualifier: str | None) -> str:
+    """ "130多个", "约3000人", "100家以上", or "15家" without a qualifier."""
+    if qualifier in INNER_QUALIFIERS:
+        return f"{format_number(value)}{qualifier}{unit}"
+    if qualifier in INDICATOR_PREFIXES:
+        return f"{qualifier}{format_quantity(value, unit)}"
+    return f"{format_quantity(value, unit)}{qualifier or ''}"
 
 
 class PlanTarget(_Quantity):

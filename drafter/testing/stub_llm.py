@@ -47,6 +47,8 @@ from pathlib import Path
 from types import FrameType, MappingProxyType, TracebackType
 from typing import Any, Literal, Self
 
+from drafter.testing.placing import placed_units
+
 __all__ = [
     "CHAT_PATH",
     "EMBEDDINGS_PATH",
@@ -404,8 +406,8 @@ _CLAUSES: tuple[tuple[str, str], ...] = (
     ("三是", "狠抓工作落实，确保各项目标顺利完成"),
 )
 
-Behaviour = Literal["good", "invent", "copy", "drop"]
-BEHAVIOURS: tuple[Behaviour, ...] = ("good", "invent", "copy", "drop")
+Behaviour = Literal["good", "invent", "copy", "drop", "swap"]
+BEHAVIOURS: tuple[Behaviour, ...] = ("good", "invent", "copy", "drop", "swap")
 
 
 @dataclass(frozen=True)
@@ -430,7 +432,11 @@ class ScriptedDrafter:
     * ``copy_exemplar_numbers``: copy up to ``copy_count`` clauses carrying a number with a
       unit from the exemplar text (default: every prompt line that has no slot in it);
     * ``drop_slots``: omit the last N offered slots;
-    * none of these: use every offered slot once and no other digits.
+    * ``swap_slots``: use every offered slot, in the wrong places: indicator slots rotated
+      against their names, numbers inside a fact swapped or moved to another fact
+      (:mod:`drafter.testing.placing`);
+    * none of these: use every offered slot once, each indicator slot after its name and
+      each derived slot after its base, and no other digits.
 
     Usable as a server responder (``__call__(body)``) or, via :meth:`complete`, on a list of
     OpenAI-format messages (for the fake chat model). Outcomes are kept in ``history``.
@@ -444,7 +450,9 @@ class ScriptedDrafter:
         drop_slots: int = 0,
         copy_count: int = 2,
         exemplar_text: Callable[[Sequence[Mapping[str, Any]]], str] | None = None,
+        swap_slots: bool = False,
     ) -> None:
+        self.swap_slots = swap_slots
         self.invent_numbers = invent_numbers
         self.copy_exemplar_numbers = copy_exemplar_numbers
         self.drop_slots = max(0, drop_slots)
@@ -464,6 +472,8 @@ class ScriptedDrafter:
             return cls(copy_exemplar_numbers=True)
         if behaviour == "drop":
             return cls(drop_slots=2)
+        if behaviour == "swap":
+            return cls(swap_slots=True)
         raise ValueError(f"unknown behaviour {behaviour!r}; expected one of {BEHAVIOURS}")
 
     @property
@@ -514,7 +524,9 @@ class ScriptedDrafter:
             for i, clause in enumerate(copied):
                 extras[min(i, len(extras) - 1)].append(clause)
 
-        groups = _split_even(list(used), len(_CLAUSES))
+        # names and facts from the slot list, which a re-prompt does not repeat
+        units = placed_units(used, prompt, swap=self.swap_slots)
+        groups = _split_even(units, len(_CLAUSES))
         sentences = []
         for (ordinal, phrase), slots, extra in zip(_CLAUSES, groups, extras, strict=True):
             parts = [ordinal + phrase, *slots, *extra]
