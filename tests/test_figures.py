@@ -153,227 +153,87 @@ def replace(old: str, new: str) -> Edit:
 
 
 BAD_INPUTS: list[tuple[str, Edit, str, list[str]]] = [
-    (
-        "missing bureau",
-        replace("bureau: 示例县科学技术局\n", ""),
-        "bureau",
-        ["缺少必填字段", "bureau: 示例县科学技术局"],
-    ),
+    ("missing bureau", replace("bureau: 示例县科学技术局\n", ""), "bureau",
+     ["缺少必填字段", "bureau: 示例县科学技术局"]),
     ("missing year", replace("year: 2025\n", ""), "year", ["缺少必填字段", "year: 2025"]),
-    (
-        "year with 年",
-        replace("year: 2025", "year: 2025年"),
-        "year（第3行）",
-        ["年份应为整数", "year: 2025"],
-    ),
-    (
-        "year not an integer",
-        replace("year: 2025", "year: 2025.5"),
-        "year",
-        ["年份应为整数", "2025.5"],
-    ),
-    ("year implausibly early", replace("year: 2025", "year: 1925"), "year", ["年份不合理", "2000"]),
+    ("year with 年", replace("year: 2025", "year: 2025年"), "year（第3行）",
+     ["年份应为整数", "year: 2025"]),
+    ("year not an integer", replace("year: 2025", "year: 2025.5"), "year",
+     ["年份应为整数", "2025.5"]),
+    ("year implausibly early", replace("year: 2025", "year: 1925"), "year",
+     ["年份不合理", "2000"]),
     ("year implausibly late", replace("year: 2025", "year: 20251"), "year", ["年份不合理"]),
-    (
-        "unknown period",
-        replace("period: annual", "period: 全年度"),
-        "period",
-        ["未知的总结期间", "annual", "half_year"],
-    ),
-    (
-        "value in Chinese numerals",
-        replace("value: 42", "value: 十五"),
-        "sections[0].indicators[0].value（第10行）",
-        ["不是数字", "阿拉伯数字", "value: 15"],
-    ),
-    (
-        "value with its unit",
-        replace("value: 42", "value: 15家"),
-        "sections[0].indicators[0].value",
-        ["不是数字", "value: 15", "unit: 家", "unit 字段"],
-    ),
-    (
-        "value with a note",
-        replace("value: 42", "value: 预计42"),
-        "sections[0].indicators[0].value",
-        ["不是数字", "value: 42", "basis"],
-    ),
-    (
-        "value read as yes/no",
-        replace("value: 42", "value: yes"),
-        "sections[0].indicators[0].value",
-        ["应为数字", "yes/no"],
-    ),
-    (
-        "negative count",
-        replace("value: 42", "value: -3"),
-        "sections[0].indicators[0].value",
-        ["不能为负数", "数量"],
-    ),
-    (
-        "negative previous count",
-        replace("previous: 36", "previous: -36"),
-        "sections[0].indicators[0].previous",
-        ["上年数不能为负数"],
-    ),
-    (
-        "missing unit",
-        replace("        unit: 家\n        previous: 36", "        previous: 36"),
-        "sections[0].indicators[0].unit",
-        ["缺少必填字段", "unit: 家"],
-    ),
-    (
-        "empty unit",
-        replace("unit: 家\n        previous: 36", "unit: ''\n        previous: 36"),
-        "sections[0].indicators[0].unit",
-        ["缺少单位"],
-    ),
-    (
-        "previous not a number",
-        replace("previous: 36", "previous: 三十六"),
-        "sections[0].indicators[0].previous",
-        ["不是数字", "previous: 36"],
-    ),
-    (
-        "target not a number",
-        replace("target: 40", "target: 40家以上"),
-        "sections[0].indicators[0].target",
-        ["不是数字"],
-    ),
-    (
-        "target zero",
-        replace("target: 40", "target: 0"),
-        "sections[0].indicators[0].target",
-        ["目标必须大于0", "完成率"],
-    ),
-    (
-        "duplicate indicator names",
-        replace("name: 研发投入强度", "name: 高新技术企业"),
-        "sections[0].indicators[1].name",
-        ["指标名称重复", "高新技术企业"],
-    ),
-    (
-        "empty sections list",
-        lambda t: t.split("sections:")[0] + "sections: []\n",
-        "sections",
-        ["sections 是空的"],
-    ),
-    (
-        "sections left blank",
-        lambda t: t.split("sections:")[0] + "sections:\n",
-        "sections",
-        ["sections 是空的"],
-    ),
-    (
-        "sections not a list",
-        lambda t: t.split("sections:")[0] + "sections: 科技创新\n",
-        "sections",
-        ["应为列表", "- "],
-    ),
-    (
-        "typo in a key",
-        replace("    indicators:\n      - name: 高新", "    indicatorz:\n      - name: 高新"),
-        "sections[0].indicatorz",
-        ["未知字段“indicatorz”", "是不是想写“indicators”"],
-    ),
-    (
-        "typo in a top-level key",
-        replace("problems:", "problem:"),
-        "problem",
-        ["未知字段", "“problems”"],
-    ),
-    (
-        "Chinese key",
-        replace("value: 42", "数值: 42"),
-        "sections[0].indicators[0].数值",
-        ["未知字段", "“value”"],
-    ),
-    (
-        "rate above 100",
-        replace("value: 2.03", "value: 203"),
-        "sections[0].indicators[1].value",
-        ["0到100之间", "203"],
-    ),
-    (
-        "rate target above 100",
-        replace("target: 2.0", "target: 200"),
-        "sections[0].indicators[1].target",
-        ["0到100之间"],
-    ),
-    (
-        "percent unit declared a count",
-        replace("target: 2.0", "target: 2.0\n        kind: count"),
-        "sections[0].indicators[1].kind",
-        ["不能是 count"],
-    ),
-    (
-        "rate kind without percent",
-        replace("unit: 亿元", "unit: 亿元\n        kind: rate"),
-        "sections[0].indicators[2].unit",
-        ["单位应为 %"],
-    ),
-    (
-        "unknown kind",
-        replace("unit: 亿元", "unit: 亿元\n        kind: money"),
-        "sections[0].indicators[2].kind",
-        ["未知的指标性质"],
-    ),
-    (
-        "work area with nothing in it",
-        replace(
-            "    indicators:\n      - name: 新型研发机构\n        value: 1\n        unit: 个\n"
-            "        previous: 0\n",
-            "",
-        ),
-        "sections[1]",
-        ["既没有指标也没有工作事实"],
-    ),
-    (
-        "fact read as a mapping because of an ASCII colon",
-        replace("- 组织高新技术企业认定政策培训3场，覆盖企业86家", "- 组织培训: 3场"),
-        "sections[0].facts[0]",
-        ["键值对", "中文冒号"],
-    ),
-    (
-        "indicator written as a sentence",
-        replace(
-            "      - name: 新型研发机构\n        value: 1\n        unit: 个\n        previous: 0\n",
-            "      - 新型研发机构1个\n",
-        ),
-        "sections[1].indicators[0]",
-        ["应为一组“键: 值”"],
-    ),
-    (
-        "section id not ASCII",
-        replace("id: entities", "id: 主体培育"),
-        "sections[0].id",
-        ["小写英文字母"],
-    ),
+    ("unknown period", replace("period: annual", "period: 全年度"), "period",
+     ["未知的总结期间", "annual", "half_year"]),
+    ("value in Chinese numerals", replace("value: 42", "value: 十五"),
+     "sections[0].indicators[0].value（第10行）", ["不是数字", "阿拉伯数字", "value: 15"]),
+    ("value with its unit", replace("value: 42", "value: 15家"),
+     "sections[0].indicators[0].value", ["不是数字", "value: 15", "unit: 家", "unit 字段"]),
+    ("value with a note", replace("value: 42", "value: 预计42"),
+     "sections[0].indicators[0].value", ["不是数字", "value: 42", "basis"]),
+    ("value read as yes/no", replace("value: 42", "value: yes"),
+     "sections[0].indicators[0].value", ["应为数字", "yes/no"]),
+    ("negative count", replace("value: 42", "value: -3"), "sections[0].indicators[0].value",
+     ["不能为负数", "数量"]),
+    ("negative previous count", replace("previous: 36", "previous: -36"),
+     "sections[0].indicators[0].previous", ["上年数不能为负数"]),
+    ("missing unit", replace("        unit: 家\n        previous: 36", "        previous: 36"),
+     "sections[0].indicators[0].unit", ["缺少必填字段", "unit: 家"]),
+    ("empty unit", replace("unit: 家\n        previous: 36", "unit: ''\n        previous: 36"),
+     "sections[0].indicators[0].unit", ["缺少单位"]),
+    ("previous not a number", replace("previous: 36", "previous: 三十六"),
+     "sections[0].indicators[0].previous", ["不是数字", "previous: 36"]),
+    ("target not a number", replace("target: 40", "target: 40家以上"),
+     "sections[0].indicators[0].target", ["不是数字"]),
+    ("target zero", replace("target: 40", "target: 0"), "sections[0].indicators[0].target",
+     ["目标必须大于0", "完成率"]),
+    ("duplicate indicator names", replace("name: 研发投入强度", "name: 高新技术企业"),
+     "sections[0].indicators[1].name", ["指标名称重复", "高新技术企业"]),
+    ("empty sections list", lambda t: t.split("sections:")[0] + "sections: []\n", "sections",
+     ["sections 是空的"]),
+    ("sections left blank", lambda t: t.split("sections:")[0] + "sections:\n", "sections",
+     ["sections 是空的"]),
+    ("sections not a list", lambda t: t.split("sections:")[0] + "sections: 科技创新\n",
+     "sections", ["应为列表", "- "]),
+    ("typo in a key",
+     replace("    indicators:\n      - name: 高新", "    indicatorz:\n      - name: 高新"),
+     "sections[0].indicatorz", ["未知字段“indicatorz”", "是不是想写“indicators”"]),
+    ("typo in a top-level key", replace("problems:", "problem:"), "problem",
+     ["未知字段", "“problems”"]),
+    ("Chinese key", replace("value: 42", "数值: 42"), "sections[0].indicators[0].数值",
+     ["未知字段", "“value”"]),
+    ("rate above 100", replace("value: 2.03", "value: 203"), "sections[0].indicators[1].value",
+     ["0到100之间", "203"]),
+    ("rate target above 100", replace("target: 2.0", "target: 200"),
+     "sections[0].indicators[1].target", ["0到100之间"]),
+    ("percent unit declared a count", replace("target: 2.0", "target: 2.0\n        kind: count"),
+     "sections[0].indicators[1].kind", ["不能是 count"]),
+    ("rate kind without percent", replace("unit: 亿元", "unit: 亿元\n        kind: rate"),
+     "sections[0].indicators[2].unit", ["单位应为 %"]),
+    ("unknown kind", replace("unit: 亿元", "unit: 亿元\n        kind: money"),
+     "sections[0].indicators[2].kind", ["未知的指标性质"]),
+    ("work area with nothing in it",
+     replace("    indicators:\n      - name: 新型研发机构\n        value: 1\n        unit: 个\n"
+             "        previous: 0\n", ""),
+     "sections[1]", ["既没有指标也没有工作事实"]),
+    ("fact read as a mapping because of an ASCII colon",
+     replace("- 组织高新技术企业认定政策培训3场，覆盖企业86家", "- 组织培训: 3场"),
+     "sections[0].facts[0]", ["键值对", "中文冒号"]),
+    ("indicator written as a sentence",
+     replace("      - name: 新型研发机构\n        value: 1\n        unit: 个\n"
+             "        previous: 0\n", "      - 新型研发机构1个\n"),
+     "sections[1].indicators[0]", ["应为一组“键: 值”"]),
+    ("section id not ASCII", replace("id: entities", "id: 主体培育"), "sections[0].id",
+     ["小写英文字母"]),
     ("section id reserved", replace("id: entities", "id: plan"), "sections[0].id", ["保留"]),
-    (
-        "section id clashing with a default",
-        replace("id: entities", "id: s2"),
-        "sections[0].id",
-        ["默认编号冲突"],
-    ),
-    (
-        "unknown plan qualifier",
-        replace("qualifier: 以上", "qualifier: 大约"),
-        "plan.targets[0].qualifier",
-        ["未知的限定词", "以上", "不低于"],
-    ),
-    (
-        "empty indicator name",
-        replace("name: 高新技术企业", "name: ''"),
-        "sections[0].indicators[0].name",
-        ["是空的"],
-    ),
-    (
-        "unit containing a number",
-        replace("unit: 个", "unit: 10个"),
-        "sections[1].indicators[0].unit",
-        ["单位里不能有数字"],
-    ),
+    ("section id clashing with a default", replace("id: entities", "id: s2"), "sections[0].id",
+     ["默认编号冲突"]),
+    ("unknown plan qualifier", replace("qualifier: 以上", "qualifier: 大约"),
+     "plan.targets[0].qualifier", ["未知的限定词", "以上", "不低于"]),
+    ("empty indicator name", replace("name: 高新技术企业", "name: ''"),
+     "sections[0].indicators[0].name", ["是空的"]),
+    ("unit containing a number", replace("unit: 个", "unit: 10个"),
+     "sections[1].indicators[0].unit", ["单位里不能有数字"]),
 ]
 
 
@@ -610,10 +470,7 @@ def test_slots_for_a_section_are_what_its_prompt_lists(figures: FiguresFile) -> 
     assert {"F1", "F1.yoy", "F2.rate", "F3.delta", "K1", "K1.1", "K1.2"} <= set(first)
     assert "F4" not in first
     assert [s.id for s in slots.slots_for_section("s2")][3:] == [
-        "F4",
-        "F4.prev",
-        "F4.yoy",
-        "F4.delta",
+        "F4", "F4.prev", "F4.yoy", "F4.delta",
     ]
     assert [s.id for s in slots.slots_for_section("plan")][3:] == ["T1", "R1"]
     assert [s.id for s in slots.slots_for_section("problems")][3:] == ["P1"]
@@ -641,25 +498,14 @@ def test_describe_a_slot_for_a_prompt(figures: FiguresFile) -> None:
 def test_allowed_values_cover_every_figure_a_draft_may_state(figures: FiguresFile) -> None:
     allowed = build_slot_table(figures).allowed_values()
     expected = [
-        (Decimal(2025), "年"),
-        (Decimal(2026), "年"),
-        (Decimal(2024), "年"),
-        (Decimal(42), "家"),
-        (Decimal(36), "家"),
-        (Decimal(40), "家"),  # value, prev, target
-        (Decimal("16.7"), "%"),
-        (Decimal(6), "家"),
-        (Decimal("105.0"), "%"),  # yoy, delta, rate
-        (Decimal("0.17"), "个百分点"),
-        (Decimal("0.03"), "个百分点"),  # rate change, gap
+        (Decimal(2025), "年"), (Decimal(2026), "年"), (Decimal(2024), "年"),
+        (Decimal(42), "家"), (Decimal(36), "家"), (Decimal(40), "家"),  # value, prev, target
+        (Decimal("16.7"), "%"), (Decimal(6), "家"), (Decimal("105.0"), "%"),  # yoy, delta, rate
+        (Decimal("0.17"), "个百分点"), (Decimal("0.03"), "个百分点"),  # rate change, gap
         (Decimal("101.5"), "%"),  # a rate's value ÷ target, should a draft state it
-        (Decimal("1.50"), "亿元"),
-        (Decimal(1), "倍"),
-        (Decimal("100.0"), "%"),  # 翻一番
-        (Decimal(3), "场"),
-        (Decimal(86), "家"),  # numbers inside a fact
-        (Decimal(1), "个"),
-        (Decimal(0), "个"),
+        (Decimal("1.50"), "亿元"), (Decimal(1), "倍"), (Decimal("100.0"), "%"),  # 翻一番
+        (Decimal(3), "场"), (Decimal(86), "家"),  # numbers inside a fact
+        (Decimal(1), "个"), (Decimal(0), "个"),
     ]
     for item in expected:
         assert item in allowed
@@ -670,62 +516,18 @@ def test_allowed_values_cover_every_figure_a_draft_may_state(figures: FiguresFil
 # The same figures as a table
 # ---------------------------------------------------------------------------------------
 
-HEADER = [
-    "序号",
-    "工作领域",
-    "领域编号",
-    "指标",
-    "单位",
-    "2025年",
-    "2024年",
-    "2025年目标",
-    "口径",
-    "类型",
-    "限定",
-    "同比",
-]
+HEADER = ["序号", "工作领域", "领域编号", "指标", "单位", "2025年", "2024年", "2025年目标",
+          "口径", "类型", "限定", "同比"]
 ROWS: list[list[object]] = [
-    [
-        1,
-        "科技创新主体培育",
-        "entities",
-        "高新技术企业",
-        "家",
-        42,
-        36,
-        40,
-        "有效期内",
-        None,
-        None,
-        "16.7%",
-    ],
+    [1, "科技创新主体培育", "entities", "高新技术企业", "家", 42, 36, 40, "有效期内", None, None,
+     "16.7%"],
     [2, None, None, "研发投入强度", "%", 2.03, 1.86, 2.0],
     [3, None, None, "技术合同成交额", "亿元", 1.5, 0.75],
-    [
-        None,
-        None,
-        None,
-        "组织高新技术企业认定政策培训3场，覆盖企业86家",
-        None,
-        None,
-        None,
-        None,
-        None,
-        "事实",
-    ],
+    [None, None, None, "组织高新技术企业认定政策培训3场，覆盖企业86家", None, None, None, None,
+     None, "事实"],
     [4, "平台建设", None, "新型研发机构", "个", 1, 0],
-    [
-        None,
-        None,
-        None,
-        "全社会研发投入强度仍低于全市平均水平",
-        None,
-        None,
-        None,
-        None,
-        None,
-        "问题",
-    ],
+    [None, None, None, "全社会研发投入强度仍低于全市平均水平", None, None, None, None, None,
+     "问题"],
     [None, None, None, "新增高新技术企业", "家", 6, None, None, None, "目标", "以上"],
     [None, None, None, "深入实施科技型企业梯次培育行动", None, None, None, None, None, "重点"],
 ]
@@ -897,7 +699,7 @@ def readme_indicators() -> dict[str, tuple[str, Decimal | None, Decimal | None]]
         return Decimal(found.group()) if found else None
 
     table = {}
-    for line in lines[start + 2 :]:
+    for line in lines[start + 2:]:
         if not line.startswith("|"):
             break
         row = [c.strip() for c in line.strip().strip("|").split("|")]

@@ -48,7 +48,6 @@ class Flag:
     def span(self) -> tuple[int, int]:
         return (self.start, self.end)
 
-
 # --------------------------------------------------------------------------- check_text
 
 
@@ -248,3 +247,4 @@ def check_text(
             flag(m.start, m.end, reason + (f"；{hint}" if hint else ""), FlagKind.UNMATCHED, m)
             break
     return sorted(flags, key=lambda f: (f.start, f.end))
+

@@ -133,6 +133,7 @@ def pending_ids(sections: list[SectionState]) -> list[str]:
 # ------------------------------------------------------------------- highlights
 
 
+
 @dataclass(frozen=True)
 class Span:
     """A stretch of the displayed text: a figure written by code, or a flagged number."""
@@ -238,7 +239,6 @@ def normalise_edit(text: str) -> str:
 
 
 # ------------------------------------------------------------------------- diffs
-
 
 def sentences(text: str) -> list[str]:
     """Sentences, paragraph by paragraph: the unit a writer compares versions in."""

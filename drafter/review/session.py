@@ -70,6 +70,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+
 def _state_for(version: Version) -> State:
     if version.origin == "edit":
         return "edited"
@@ -652,9 +653,7 @@ def render_review(
     accepted = [s for s in sections if s.state == "accepted"]
     edited = [s for s in sections if s.state == "edited"]
     pending = [
-        s
-        for i, s in enumerate(sections)
-        if s.state == "pending" and not is_heading_only(i, sections)
+        s for i, s in enumerate(sections) if s.state == "pending" and not is_heading_only(i, sections)
     ]
     period = {"annual": "全年", "half_year": "上半年"}.get(meta.period, meta.period)
     out = [

@@ -13,3 +13,4 @@ FULL_WIDTH_TABLE.update({0x3000: 0x20, 0x301C: 0x7E, 0xFE6A: 0x25})
 
 def narrow(text: str) -> str:
     return text.translate(FULL_WIDTH_TABLE)
+

@@ -144,6 +144,12 @@ class NumberMention:
         return None if self.high is None else self.high * self.multiplier
 
 
+
+
+
+
+
+
 _SEP = r"(?:[-~—–]|至|到)"
 _RANGE_SEP = re.compile(r"[ \t]?" + _SEP + r"[ \t]?")
 _SP = r"[ \t\u00a0]?"
@@ -190,6 +196,9 @@ _DOUBLING = re.compile(r"翻了?([一两二三四五六七八九十]+)番")
 _AR_NUM = re.compile(r"(?<![0-9])(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?")
 _CN_RUN = re.compile(_CN_DEC)
 _APPROX_CN = re.compile(r"^(.*?)([一二两三四五六七八九])([二两三四五六七八九])([十百千万亿]*)$")
+
+
+
 
 
 # --------------------------------------------------------------------------- scanner
@@ -742,3 +751,10 @@ def find_numbers(text: str) -> list[NumberMention]:
     inside slot syntax (``{F1}``, ``{F1``, ``｛F1｝``) is not scanned.
     """
     return _Scanner(text).run()
+
+
+
+
+
+
+

@@ -78,10 +78,10 @@ def parse_chinese_number(s: str) -> Decimal | None:
         return None
     return Decimal(f"{iv}.{''.join(str(CN_DIGITS[c]) for c in frac)}")
 
-
 def cn_decimals(number: str) -> int:
     _, dot, frac = number.partition("点")
     return len(frac) if dot else 0
+
 
 
 # --------------------------------------------------------------------------- counting

@@ -101,3 +101,4 @@ def clause_around(text: str, start: int, end: int, sent: tuple[int, int]) -> str
 
 def line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
+

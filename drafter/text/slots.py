@@ -19,9 +19,7 @@ SLOT_RE = re.compile(r"\{(" + SLOT_NAME + r")\}")
 SLOT_LIKE_RE = re.compile(r"[{｛]{1,2}\s*([^{}｛｝\n]{1,40}?)\s*[}｝]{1,2}")
 #: The lenient scan behind find_slots/normalize_slots (run on narrow()ed text).
 SLOTISH_RE = re.compile(r"\{[ \t]*([A-Za-z][A-Za-z0-9_.]*)[ \t]*(\})?")
-BARE_SLOT_RE = re.compile(
-    r"(?:[FTK][0-9]+(?:\.(?:[a-z][a-z0-9_]*|[0-9]+))*|YEAR(?:\.[a-z][a-z0-9_]*)*)"
-)
+BARE_SLOT_RE = re.compile(r"(?:[FTK][0-9]+(?:\.(?:[a-z][a-z0-9_]*|[0-9]+))*|YEAR(?:\.[a-z][a-z0-9_]*)*)")
 BARE_SLOT_SCAN_RE = re.compile(r"(?<![A-Za-z0-9_{.])" + BARE_SLOT_RE.pattern + r"(?![A-Za-z0-9_}])")
 
 
@@ -96,3 +94,4 @@ def unknown_slots(text: str, known: Collection[str]) -> list[str]:
         if not _is_known(name, known) and name not in seen:
             seen.append(name)
     return seen
+

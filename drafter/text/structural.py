@@ -119,7 +119,6 @@ class Allowlist:
 def _compile(p: str | re.Pattern[str]) -> re.Pattern[str]:
     return p if isinstance(p, re.Pattern) else re.compile(p)
 
-
 # --------------------------------------------------------------------------- structure
 
 
@@ -223,7 +222,6 @@ def is_structural(
             before = t[max(0, mention.start - 4) : mention.start].removesuffix("了")
             return not before.endswith(COUNT_VERBS)
     return False
-
 
 DEFAULT_ALLOWLIST = Allowlist(
     words=frozenset(_DEFAULT_WORDS.split()),

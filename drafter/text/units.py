@@ -106,8 +106,6 @@ PREFIX_EXCLUDE: dict[str, str] = {
     "超": "赶高",
 }
 SUFFIX_QUALIFIERS: tuple[str, ...] = ("以上", "以下", "左右", "之多", "有余")
-
-
 def parse_unit(unit: str | None) -> tuple[Decimal, str | None]:
     """Split a unit into (factor to the base unit, base unit).
 
@@ -134,3 +132,4 @@ def parse_unit(unit: str | None) -> tuple[Decimal, str | None]:
 def decimals_of(number: str) -> int:
     _, dot, frac = number.partition(".")
     return len(frac) if dot else 0
+
