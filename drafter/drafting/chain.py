@@ -28,6 +28,7 @@ from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
+from drafter.figures.attribution import misattributions
 from drafter.figures.check import check_text
 from drafter.llm.client import (
     TRUNCATED_PROBLEM,
@@ -235,7 +236,8 @@ def _render_checked(template: str, ctx: DraftContext) -> tuple[str, list[str]]:
     """Render slots, then check the final text's numbers against the figures (belt and braces)."""
     text = ctx.table.render(template)
     flags = check_text(text, ctx.table.allowed_values(), allowed_years=ctx.allowed_years or None)
-    return text, [f.reason for f in flags]
+    wrong = [m.reason for m in misattributions(text, ctx.figures)]
+    return text, [f.reason for f in flags] + wrong
 
 
 def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:

@@ -155,11 +155,12 @@ def placement_problems(template: str, table: SlotTable) -> list[str]:
 
 def _window_start(template: str, placed: Sequence[_Placed], index: int) -> int:
     """Where the words naming slot ``index`` may begin: its clause, after any earlier
-    slot in that clause that states a quantity of its own."""
+    slot in that clause that states a quantity of another figure."""
     p = placed[index]
     start = _clause_start(template, p.start)
     for q in placed[:index]:
-        if q.end <= p.start and q.end > start and q.slot.role in _QUANTITY_ROLES:
+        own = q.slot.base_id == p.slot.base_id  # 由上年的{F1.prev}增加到{F1}
+        if q.end <= p.start and q.end > start and q.slot.role in _QUANTITY_ROLES and not own:
             start = q.end
     return start
 

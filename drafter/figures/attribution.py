@@ -187,6 +187,9 @@ def misattributions(text: str, figures: FiguresFile) -> list[Misattribution]:
         if j.ok:
             continue
         ref = j.matches[0]
+        said = j.figure.indicator
+        if normalize_indicator(said).endswith(normalize_indicator(ref.phrase)):
+            said = ref.phrase  # the head noun the number is said of
         spans = sentence_spans(text)
         sentence = next((text[a:b] for a, b in spans if a <= j.start < b), j.figure.sentence)
         out.append(
@@ -196,7 +199,7 @@ def misattributions(text: str, figures: FiguresFile) -> list[Misattribution]:
                 end=j.start + len(j.figure.raw),
                 line=line_of(text, j.start),
                 sentence=sentence,
-                phrase=j.figure.indicator,
+                phrase=said,
                 found=j.figure.raw,
                 expected=ref.expected,
                 reference=ref.phrase,
