@@ -14,7 +14,6 @@ template then goes through the same rendering and verification as any other draf
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,18 @@ from drafter.drafting.compose import (
     results_sentence,
     target_item,
 )
+from drafter.drafting.guided_text import (  # re-exported: the helpers' public home was here
+    ORDINAL_RE as ORDINAL_RE,
+)
+from drafter.drafting.guided_text import bigrams as bigrams
+from drafter.drafting.guided_text import clauses_of as clauses_of
+from drafter.drafting.guided_text import contained as contained
+from drafter.drafting.guided_text import copied_from as copied_from
+from drafter.drafting.guided_text import example_block as example_block
+from drafter.drafting.guided_text import insert_results as insert_results
+from drafter.drafting.guided_text import leak_problems as leak_problems
+from drafter.drafting.guided_text import names_topic as names_topic
+from drafter.drafting.guided_text import tidy as tidy
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
 from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
@@ -43,7 +54,6 @@ from drafter.llm.client import (
     complete_with_retries,
     prompt_hash,
 )
-from drafter.text.markers import ENUMERATION_RE
 from drafter.text.sentences import FULL_STOPS
 from drafter.text.violations import find_violations
 
@@ -51,11 +61,7 @@ if TYPE_CHECKING:
     from drafter.drafting.chain import DraftContext
 
 GUIDED_DIR = PROMPTS_DIR / "guided"
-ORDINAL_RE = ENUMERATION_RE  # 一是 … 十二是
-# "……。二是" inside a list: 公文 separates 一是/二是 items with semicolons.
-ITEM_FULL_STOP_RE = re.compile(r"[。；;，,]\s*(?=[二三四五六七八九十]是)")
 SLOT_TOKEN_RE = re.compile(r"\{([A-Z]+\d+(?:\.\d+|\.[a-z]+)?)\}")
-ECHO_PREFIX_RE = re.compile(r"^(输出|具体措施|补充|原因分析|问题|重点工作|引语|正文)[：:]\s*")
 
 DraftMode = Literal["auto", "slots", "guided"]
 
@@ -161,107 +167,11 @@ class PartResult:
     prompt_hash: str = ""  # of the first question asked (see llm.prompt_hash)
 
 
-# --------------------------------------------------------------------------- pure helpers
-
-
-def tidy(raw: str) -> str:
-    """One paragraph: drop Markdown, echoed labels, line breaks and stray spaces."""
-    lines = [ln.strip() for ln in raw.strip().splitlines() if ln.strip()]
-    lines = [re.sub(r"^(#+|\*+|-|•)\s*", "", ln).replace("**", "") for ln in lines]
-    lines = [ECHO_PREFIX_RE.sub("", ln) for ln in lines]
-    text = ""
-    for ln in lines:
-        if text and text[-1] not in "。；：！？，":
-            text += "；" if ORDINAL_RE.match(ln) else "。"
-        text += ln
-    text = re.sub(r"[ \t\u3000]+", "", text)
-    text = ITEM_FULL_STOP_RE.sub("；", text)
-    if len(text) > 2 and text[0] in '“"' and text.rstrip("。")[-1] in '”"':
-        text = text[1:].replace("”。", "。").rstrip('”"')  # the whole answer in quotes
-    return text
-
-
-def bigrams(text: str) -> set[str]:
-    chars = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    return {a + b for a, b in itertools.pairwise(chars)}
-
-
-def contained(clause: str, item: str) -> float:
-    """Share of `clause`'s bigrams that come from `item` (1.0: a copy of the item; read
-    the other way round, how much of `clause` survives in `item`)."""
-    own = bigrams(clause)
-    return len(own & bigrams(item)) / len(own) if own else 1.0
+# --------------------------------------------------------------------------- helpers
 
 
 def number_slots(slots: list[Slot], fact: Slot) -> list[Slot]:
     return [s for s in slots if s.role == "fact_number" and s.id.startswith(fact.id + ".")]
-
-
-def insert_results(measures: str, results: str) -> str:
-    """Put the results after the last 一是/二是 item, before a closing sentence if any."""
-    if not results:
-        return measures
-    sentences = re.findall(f"[^{FULL_STOPS}]+[{FULL_STOPS}]?", measures)
-    last_item = max((i for i, s in enumerate(sentences) if ORDINAL_RE.search(s)), default=-1)
-    cut = last_item + 1 if last_item >= 0 else len(sentences)
-    return "".join(sentences[:cut]) + results + "".join(sentences[cut:])
-
-
-def example_block(prompt: str) -> str:
-    """The one-shot example of a prompt (between 【示例】 and 【任务】), which must not be copied."""
-    start, end = prompt.find("【示例】"), prompt.find("【任务】")
-    return prompt[start:end] if 0 <= start < end else ""
-
-
-def names_topic(clause: str, topic: str) -> bool:
-    """Whether a clause names the topic (most of its character pairs appear in it)."""
-    wanted = bigrams(topic)
-    return bool(wanted) and len(wanted & bigrams(clause)) >= max(1, (len(wanted) + 1) // 2)
-
-
-def clauses_of(text: str) -> list[str]:
-    return [c for c in re.split(r"[。；，,;：\n]+", text) if len(bigrams(c)) >= 6]
-
-
-def copied_from(
-    text: str, source: str, task_text: str, frame: str = "", topic: str = ""
-) -> list[str]:
-    """Clauses of `text` taken from `source` (the example), unless the task itself has them.
-
-    `frame` is the part of the example that is generic officialese (a lead such as
-    "我局聚焦产业发展需求" or a closing such as "…氛围日益浓厚"): borrowing it is what the
-    example is for. Copying the example's facts, item labels or anything naming its topic
-    is not (the example's topic is the one its 【示例】 heading names). A frame clause
-    naming the example's topic may be borrowed with the part's own `topic` put in instead.
-    """
-    if not source:
-        return []
-    example_topic = next(iter(re.findall(r"“([^”]+)”部分", source)), "")
-    content, borrowed = source, []
-    for clause in clauses_of(frame):
-        if not names_topic(clause, example_topic):
-            content = content.replace(clause, "")
-        elif topic and example_topic and example_topic in clause:
-            borrowed.append(clause.replace(example_topic, topic))
-    return [
-        clause
-        for clause in clauses_of(text)
-        if contained(clause, content) > 0.7
-        and contained(clause, task_text) <= 0.7
-        and not any(contained(clause, b) > 0.7 for b in borrowed)
-    ]
-
-
-def leak_problems(text: str, prompt: str, frame: str = "", topic: str = "") -> list[str]:
-    """Prompt furniture or example text in the output: the small model copies what it sees."""
-    problems = []
-    if re.search(r"[【】]|<<<|>>>", text):
-        problems.append("输出中不要出现【】等标记，也不要输出示例或任务说明，只输出正文。")
-    example = example_block(prompt)
-    copied = copied_from(text, example, prompt.replace(example, ""), frame, topic)
-    if copied:
-        problems.append(f"照抄了示例中的内容（“{copied[0]}”），示例只学格式，内容要写本单位的。")
-    return problems
 
 
 def common_problems(
