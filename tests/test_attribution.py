@@ -313,3 +313,31 @@ def test_real_summaries_against_their_own_figures() -> None:
     assert checked >= 100
     assert flagged <= 0.02 * checked
     assert caught >= 0.9 * swaps
+
+
+def test_guided_measures_with_swapped_placeholders_are_sent_back() -> None:
+    from drafter.drafting.guided import measures_part
+
+    plan = plan_draft(FIGURES, None)
+    ctx = DraftContext(
+        figures=plan.figures,
+        table=build_slot_table(plan.figures),
+        prompts=PromptSet.load(),
+        model=FakeChatModel(),
+        model_name="fake/guided",
+        mode="guided",
+    )
+    task = next(t for t in plan.tasks if t.id == "area_platforms")
+    part = measures_part(task, ctx, None)
+    lead = "我局聚焦平台提能，推动创新资源集聚。"
+    first = "一是润岭新材料科技有限公司联合江川理工大学组建的新材料研究院获批省级新型研发机构；"
+    right = lead + first + "二是县科技企业孵化器新入孵企业{K7.1}，毕业企业{K7.2}。"
+    swapped = lead + first + "二是县科技企业孵化器新入孵企业{K7.2}，毕业企业{K7.1}。"
+    moved = (
+        lead
+        + "一是新材料研究院获批省级新型研发机构{K7.1}；"
+        + "二是县科技企业孵化器新入孵企业，毕业企业{K7.2}。"
+    )
+    assert part.check(right) == []
+    assert any("顺序被打乱" in p for p in part.check(swapped))
+    assert any("不相干" in p for p in part.check(moved))
