@@ -28,6 +28,8 @@ The figures file (YAML)
             target: 40                # optional: this year's target → 完成率
             basis: 有效期内            # optional 口径 note
             aliases: [高新技术企业, 高企]  # optional: other names a draft may use for it
+            qualifier: null            # optional: 多/余 (130多个), 约/近/超过 (约3000人),
+                                       #   以上/左右 (100家以上); "value: 130多" works too
             kind: count               # optional: count | amount | rate
         facts:                        # sentences of what was done; their numbers are figures too
           - 组织高新技术企业认定政策培训3场，覆盖企业86家
@@ -71,6 +73,13 @@ from pydantic import (
 )
 
 from drafter.errors import InputError
+from drafter.figures.key_hints import KEY_HINTS
+from drafter.figures.qualifiers import (
+    indicator_qualifier,
+    parse_aliases,
+    qualified_quantity,
+    split_value_qualifier,
+)
 from drafter.figures.quantities import (
     MONEY_FACTORS,
     Number,
@@ -279,54 +288,8 @@ def _qualifier(raw: Any) -> str | None:
     )
 
 
-# How an indicator's value may be stated when the count is not exact: "130多个", "50余人",
-# "约3000人", "近200家", "100家以上". The qualifier is written with the value, never lost.
-INNER_QUALIFIERS = ("多", "余")  # between the number and the unit: 130多个
-INDICATOR_PREFIXES = ("约", "近", "超过", "逾", "超")  # before the number: 约3000人
-INDICATOR_SUFFIXES = ("以上", "左右", "以内", "以下")  # after the unit: 100家以上
-_VALUE_QUALIFIER_RE = re.compile(
-    r"\s*(约|近|超过|逾|超)?\s*([0-9][0-9,.]*)\s*(多|余)?\s*(以上|左右|以内|以下)?\s*"
-)
-
-
-def _indicator_qualifier(raw: Any) -> str | None:
-    text = _optional_text(raw)
-    allowed = (*INNER_QUALIFIERS, *INDICATOR_PREFIXES, *INDICATOR_SUFFIXES)
-    if text is None or text in allowed:
-        return text
-    raise Problem(
-        f"未知的限定词：{show_value(text)}",
-        f"指标的 qualifier 可用：{'、'.join(allowed)}（如 130多个、约3000人、100家以上）",
-    )
-
-
-def split_value_qualifier(raw: Any) -> tuple[Any, str | None]:
-    """ "130多" → ("130", "多"); "约3000" → ("3000", "约"); anything else unchanged."""
-    if not isinstance(raw, str):
-        return raw, None
-    m = _VALUE_QUALIFIER_RE.fullmatch(raw)
-    if m is None:
-        return raw, None
-    found = [q for q in (m.group(1), m.group(3), m.group(4)) if q]
-    if len(found) != 1:
-        return raw, None
-    return m.group(2), found[0]
-
-
 def _none_to_list(raw: Any) -> Any:
     return [] if raw is None else raw
-
-
-_ALIAS_SPLIT_RE = re.compile(r"[、，,；;/／|]")
-
-
-def _aliases(raw: Any) -> Any:
-    """A list of names, or one text of names separated by 、，；/ (a table cell)."""
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        return [part.strip() for part in _ALIAS_SPLIT_RE.split(raw) if part.strip()]
-    return raw
 
 
 Text = Annotated[str, BeforeValidator(_text)]
@@ -340,48 +303,12 @@ KindField = Annotated[IndicatorKind, BeforeValidator(_kind)]
 SectionId = Annotated[str, BeforeValidator(_section_id)]
 Qualifier = Annotated[str | None, BeforeValidator(_qualifier)]
 TextList = Annotated[list[Text], BeforeValidator(_none_to_list)]
-AliasList = Annotated[list[Text], BeforeValidator(_aliases)]
+AliasList = Annotated[list[Text], BeforeValidator(parse_aliases)]
 
 
 # ---------------------------------------------------------------------------------------
 # Models
 # ---------------------------------------------------------------------------------------
-
-# Words users put where an English key belongs, and the key they mean.
-_KEY_HINTS = {
-    "单位名称": "bureau",
-    "局名": "bureau",
-    "地区": "region",
-    "年度": "year",
-    "年份": "year",
-    "期间": "period",
-    "标题": "title",
-    "工作领域": "sections",
-    "领域": "sections",
-    "指标": "indicators",
-    "事实": "facts",
-    "工作": "facts",
-    "问题": "problems",
-    "打算": "plan",
-    "计划": "plan",
-    "目标": "target",
-    "重点": "priorities",
-    "名称": "name",
-    "数值": "value",
-    "单位": "unit",
-    "上年": "previous",
-    "口径": "basis",
-    "别名": "aliases",
-    "alias": "aliases",
-    "性质": "kind",
-    "限定": "qualifier",
-    "编号": "id",
-    "year_target": "target",
-    "prev": "previous",
-    "last_year": "previous",
-    "note": "basis",
-    "items": "indicators",
-}
 
 
 class _Model(BaseModel):
@@ -396,7 +323,7 @@ class _Model(BaseModel):
                 if isinstance(key, str) and key in allowed:
                     continue
                 name = str(key)
-                guess = _KEY_HINTS.get(name)
+                guess = KEY_HINTS.get(name)
                 if guess not in allowed:
                     close = difflib.get_close_matches(name.lower(), allowed, n=1, cutoff=0.6)
                     guess = close[0] if close else None
@@ -474,7 +401,7 @@ class Indicator(_Quantity):
     # must follow the indicator's name or one of these within its clause.
     aliases: AliasList = []
     # 多/余 (130多个), 约/近 (约3000人) or 以上/左右 (100家以上): kept wherever it is written.
-    qualifier: Annotated[str | None, BeforeValidator(_indicator_qualifier)] = None
+    qualifier: Annotated[str | None, BeforeValidator(indicator_qualifier)] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -507,15 +434,6 @@ class Indicator(_Quantity):
     def text(self) -> str:
         """The value as it is written, with its qualifier: "130多个", "约3000人"."""
         return qualified_quantity(self.value, self.unit, self.qualifier)
-
-
-def qualified_quantity(value: Number, unit: str, qualifier: str | None) -> str:
-    """ "130多个", "约3000人", "100家以上", or "15家" without a qualifier."""
-    if qualifier in INNER_QUALIFIERS:
-        return f"{format_number(value)}{qualifier}{unit}"
-    if qualifier in INDICATOR_PREFIXES:
-        return f"{qualifier}{format_quantity(value, unit)}"
-    return f"{format_quantity(value, unit)}{qualifier or ''}"
 
 
 class PlanTarget(_Quantity):
