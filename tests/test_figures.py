@@ -169,7 +169,7 @@ BAD_INPUTS: list[tuple[str, Edit, str, list[str]]] = [
      "sections[0].indicators[0].value（第10行）", ["不是数字", "阿拉伯数字", "value: 15"]),
     ("value with its unit", replace("value: 42", "value: 15家"),
      "sections[0].indicators[0].value", ["不是数字", "value: 15", "unit: 家", "unit 字段"]),
-    ("value with an approximation", replace("value: 42", "value: 约42"),
+    ("value with a note", replace("value: 42", "value: 预计42"),
      "sections[0].indicators[0].value", ["不是数字", "value: 42", "basis"]),
     ("value read as yes/no", replace("value: 42", "value: yes"),
      "sections[0].indicators[0].value", ["应为数字", "yes/no"]),

@@ -108,7 +108,7 @@ def test_area_section_keeps_model_prose_and_code_places_results_before_closing(p
     assert text.startswith("我局坚持统筹谋划")
     assert "一是扎实推进，将研发活动规范、成长性较好的78家企业" in text
     assert "走访企业152家次" in text and "兑现县级科技奖补资金586万元，惠及企业71家" in text
-    results = text.index("全年有效高新技术企业达到63家，同比增长16.7%")
+    results = text.index("全年有效高新技术企业达到63家（有效期内），同比增长16.7%")
     assert text.index("三是") < results < text.index("相关工作成效明显")
     assert check_text(text, ctx.table.allowed_values(), allowed_years={2025}) == []
 

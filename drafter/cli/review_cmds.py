@@ -90,8 +90,10 @@ def check(
     figures: Annotated[Path, typer.Option("--figures", help="本年度数据文件。")],
     as_json: JsonOpt = False,
 ) -> None:
-    """核对文稿中的每个数字：与数据文件及其派生数（同比、完成率等）都对不上的逐条列出。"""
+    """核对文稿中的每个数字：与数据文件及其派生数（同比、完成率等）都对不上的，
+    以及写在别的事项上的（数字与所述事项不符），逐条列出。"""
     from drafter.corpus.read import read_document
+    from drafter.figures.attribution import misattributions
     from drafter.figures.check import check_text
 
     if not file.exists():
@@ -100,9 +102,35 @@ def check(
     table = build_slot_table(data)
     text = read_document(file).text
     flags = check_text(text, table.allowed_values(), allowed_years=table.allowed_years())
-    items = [
-        {"text": f.raw, "line": f.line, "context": f.sentence, "reason": f.reason} for f in flags
+    items: list[dict[str, object]] = [
+        {
+            "kind": str(f.kind),
+            "text": f.raw,
+            "line": f.line,
+            "context": f.sentence,
+            "reason": f.reason,
+            "start": f.start,
+        }
+        for f in flags
     ]
+    flagged_spans = {(f.start, f.end) for f in flags}
+    for m in misattributions(text, data):
+        if any(a < m.end and m.start < b for a, b in flagged_spans):
+            continue  # already reported: the number matches nothing at all
+        items.append(
+            {
+                "kind": "misattributed",
+                "text": m.raw,
+                "line": m.line,
+                "context": m.sentence,
+                "reason": m.reason,
+                "phrase": m.phrase,
+                "found": m.found,
+                "expected": m.expected,
+                "start": m.start,
+            }
+        )
+    items.sort(key=lambda it: int(str(it.pop("start"))))
     if as_json:
         print_json({"flagged": items})
     elif not items:

@@ -23,10 +23,12 @@ from langchain_core.runnables import RunnableConfig, RunnableLambda
 from drafter.drafting.compose import fallback_template
 from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
 from drafter.drafting.outline import SectionTask
+from drafter.drafting.placement import placement_problems
 from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
 from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
+from drafter.figures.attribution import misattributions
 from drafter.figures.check import check_text
 from drafter.lint.drafting import lint_problems
 from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
@@ -110,7 +112,9 @@ def strip_heading(text: str, heading: str) -> str:
 
 def template_problems(template: str, task: SectionTask, table: SlotTable) -> list[str]:
     """Every way a slot template breaks the rules, as Chinese sentences for the model."""
-    problems: list[str] = [v.message for v in find_violations(template)]
+    problems: list[str] = [
+        v.message for v in find_violations(template, data_texts=table.data_texts())
+    ]
     problems += lint_problems(template)  # 公文 conventions (drafter lint) in the model's text
     used = {m.group(0) for m in SLOT_RE.finditer(template)}
     offered = {s.ref for s in task.slots}
@@ -124,6 +128,7 @@ def template_problems(template: str, task: SectionTask, table: SlotTable) -> lis
         problems.append(f"漏掉了必须使用的槽位：{'、'.join(missing)}。")
     if not template.strip():
         problems.append("没有输出正文。")
+    problems += placement_problems(template, table)
     return problems
 
 
@@ -228,7 +233,8 @@ def _render_checked(template: str, ctx: DraftContext) -> tuple[str, list[str]]:
     """Render slots, then check the final text's numbers against the figures (belt and braces)."""
     text = ctx.table.render(template)
     flags = check_text(text, ctx.table.allowed_values(), allowed_years=ctx.allowed_years or None)
-    return text, [f.reason for f in flags]
+    wrong = [m.reason for m in misattributions(text, ctx.figures)]
+    return text, [f.reason for f in flags] + wrong
 
 
 def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:

@@ -37,7 +37,12 @@ def _sub(slots: list[Slot], parent: Slot, role: str) -> Slot | None:
 
 
 def indicator_clause(slots: list[Slot], value: Slot) -> str:
-    clause = f"{_plain_label(value.label)}达到{value.ref}"
+    """“有效高新技术企业达到{F1}（有效期内），{F1.yoy}”: the indicator's full name as
+    given, its value slot (the value keeps its qualifier: 130多个), the 口径 note after it,
+    then its derived slots."""
+    name = value.name or _plain_label(value.label)
+    basis = value.label[len(name) :] if value.label.startswith(name) else ""
+    clause = f"{name}达到{value.ref}{basis}"
     for role in ("yoy", "rate"):
         extra = _sub(slots, value, role)
         if extra is not None:
@@ -64,7 +69,7 @@ def target_item(target: Slot) -> str:
     A name ending in a digit or Latin letter (“新建5G”) would run into the rendered value
     (“新建5G120个”), so those get “达到” in between.
     """
-    name = _plain_label(target.label.split(" ", 1)[-1])
+    name = target.name or _plain_label(target.label.split(" ", 1)[-1])
     joiner = "达到" if name[-1:].isascii() and name[-1:].isalnum() else ""
     return f"{name}{joiner}{target.ref}"
 

@@ -14,9 +14,8 @@ template then goes through the same rendering and verification as any other draf
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -31,7 +30,20 @@ from drafter.drafting.compose import (
     results_sentence,
     target_item,
 )
+from drafter.drafting.guided_text import (  # re-exported: the helpers' public home was here
+    ORDINAL_RE as ORDINAL_RE,
+)
+from drafter.drafting.guided_text import bigrams as bigrams
+from drafter.drafting.guided_text import clauses_of as clauses_of
+from drafter.drafting.guided_text import contained as contained
+from drafter.drafting.guided_text import copied_from as copied_from
+from drafter.drafting.guided_text import example_block as example_block
+from drafter.drafting.guided_text import insert_results as insert_results
+from drafter.drafting.guided_text import leak_problems as leak_problems
+from drafter.drafting.guided_text import names_topic as names_topic
+from drafter.drafting.guided_text import tidy as tidy
 from drafter.drafting.outline import SectionTask
+from drafter.drafting.placement import placement_problems
 from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.errors import ConfigError
 from drafter.figures import Slot
@@ -39,7 +51,6 @@ from drafter.lint.drafting import lint_problems
 from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
 from drafter.llm.config import LOCAL_MODEL_NAME
 from drafter.llm.errors import LLMFailure
-from drafter.text.markers import ENUMERATION_RE
 from drafter.text.sentences import FULL_STOPS
 from drafter.text.violations import find_violations
 
@@ -47,11 +58,7 @@ if TYPE_CHECKING:
     from drafter.drafting.chain import DraftContext
 
 GUIDED_DIR = PROMPTS_DIR / "guided"
-ORDINAL_RE = ENUMERATION_RE  # 一是 … 十二是
-# "……。二是" inside a list: 公文 separates 一是/二是 items with semicolons.
-ITEM_FULL_STOP_RE = re.compile(r"[。；;，,]\s*(?=[二三四五六七八九十]是)")
 SLOT_TOKEN_RE = re.compile(r"\{([A-Z]+\d+(?:\.\d+|\.[a-z]+)?)\}")
-ECHO_PREFIX_RE = re.compile(r"^(输出|具体措施|补充|原因分析|问题|重点工作|引语|正文)[：:]\s*")
 
 DraftMode = Literal["auto", "slots", "guided"]
 
@@ -157,121 +164,26 @@ class PartResult:
     prompt_hash: str = ""  # of the first question asked (see llm.prompt_hash)
 
 
-# --------------------------------------------------------------------------- pure helpers
-
-
-def tidy(raw: str) -> str:
-    """One paragraph: drop Markdown, echoed labels, line breaks and stray spaces."""
-    lines = [ln.strip() for ln in raw.strip().splitlines() if ln.strip()]
-    lines = [re.sub(r"^(#+|\*+|-|•)\s*", "", ln).replace("**", "") for ln in lines]
-    lines = [ECHO_PREFIX_RE.sub("", ln) for ln in lines]
-    text = ""
-    for ln in lines:
-        if text and text[-1] not in "。；：！？，":
-            text += "；" if ORDINAL_RE.match(ln) else "。"
-        text += ln
-    text = re.sub(r"[ \t\u3000]+", "", text)
-    text = ITEM_FULL_STOP_RE.sub("；", text)
-    if len(text) > 2 and text[0] in '“"' and text.rstrip("。")[-1] in '”"':
-        text = text[1:].replace("”。", "。").rstrip('”"')  # the whole answer in quotes
-    return text
-
-
-def bigrams(text: str) -> set[str]:
-    chars = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    return {a + b for a, b in itertools.pairwise(chars)}
-
-
-def contained(clause: str, item: str) -> float:
-    """Share of `clause`'s bigrams that come from `item` (1.0: a copy of the item; read
-    the other way round, how much of `clause` survives in `item`)."""
-    own = bigrams(clause)
-    return len(own & bigrams(item)) / len(own) if own else 1.0
-
-
-def fact_with_placeholders(fact: Slot, numbers: list[Slot]) -> str:
-    """The fact's sentence with each of its numbers replaced by its own slot, for copying."""
-    text = fact.text
-    for sub in numbers:
-        if sub.text and sub.text in text:
-            text = text.replace(sub.text, sub.ref, 1)
-    return text
+# --------------------------------------------------------------------------- helpers
 
 
 def number_slots(slots: list[Slot], fact: Slot) -> list[Slot]:
     return [s for s in slots if s.role == "fact_number" and s.id.startswith(fact.id + ".")]
 
 
-def insert_results(measures: str, results: str) -> str:
-    """Put the results after the last 一是/二是 item, before a closing sentence if any."""
-    if not results:
-        return measures
-    sentences = re.findall(f"[^{FULL_STOPS}]+[{FULL_STOPS}]?", measures)
-    last_item = max((i for i, s in enumerate(sentences) if ORDINAL_RE.search(s)), default=-1)
-    cut = last_item + 1 if last_item >= 0 else len(sentences)
-    return "".join(sentences[:cut]) + results + "".join(sentences[cut:])
-
-
-def example_block(prompt: str) -> str:
-    """The one-shot example of a prompt (between 【示例】 and 【任务】), which must not be copied."""
-    start, end = prompt.find("【示例】"), prompt.find("【任务】")
-    return prompt[start:end] if 0 <= start < end else ""
-
-
-def names_topic(clause: str, topic: str) -> bool:
-    """Whether a clause names the topic (most of its character pairs appear in it)."""
-    wanted = bigrams(topic)
-    return bool(wanted) and len(wanted & bigrams(clause)) >= max(1, (len(wanted) + 1) // 2)
-
-
-def clauses_of(text: str) -> list[str]:
-    return [c for c in re.split(r"[。；，,;：\n]+", text) if len(bigrams(c)) >= 6]
-
-
-def copied_from(
-    text: str, source: str, task_text: str, frame: str = "", topic: str = ""
+def common_problems(
+    text: str,
+    allowed_slots: set[str],
+    *,
+    min_len: int,
+    max_len: int,
+    data_texts: Sequence[str] = (),
 ) -> list[str]:
-    """Clauses of `text` taken from `source` (the example), unless the task itself has them.
-
-    `frame` is the part of the example that is generic officialese (a lead such as
-    "我局聚焦产业发展需求" or a closing such as "…氛围日益浓厚"): borrowing it is what the
-    example is for. Copying the example's facts, item labels or anything naming its topic
-    is not (the example's topic is the one its 【示例】 heading names). A frame clause
-    naming the example's topic may be borrowed with the part's own `topic` put in instead.
-    """
-    if not source:
-        return []
-    example_topic = next(iter(re.findall(r"“([^”]+)”部分", source)), "")
-    content, borrowed = source, []
-    for clause in clauses_of(frame):
-        if not names_topic(clause, example_topic):
-            content = content.replace(clause, "")
-        elif topic and example_topic and example_topic in clause:
-            borrowed.append(clause.replace(example_topic, topic))
-    return [
-        clause
-        for clause in clauses_of(text)
-        if contained(clause, content) > 0.7
-        and contained(clause, task_text) <= 0.7
-        and not any(contained(clause, b) > 0.7 for b in borrowed)
+    """Numbers outside placeholders, unknown placeholders, length: the rules of every part.
+    A number copied verbatim from the figures file's own texts (``data_texts``) is data."""
+    problems = [
+        v.message for v in find_violations(text, known_slots=allowed_slots, data_texts=data_texts)
     ]
-
-
-def leak_problems(text: str, prompt: str, frame: str = "", topic: str = "") -> list[str]:
-    """Prompt furniture or example text in the output: the small model copies what it sees."""
-    problems = []
-    if re.search(r"[【】]|<<<|>>>", text):
-        problems.append("输出中不要出现【】等标记，也不要输出示例或任务说明，只输出正文。")
-    example = example_block(prompt)
-    copied = copied_from(text, example, prompt.replace(example, ""), frame, topic)
-    if copied:
-        problems.append(f"照抄了示例中的内容（“{copied[0]}”），示例只学格式，内容要写本单位的。")
-    return problems
-
-
-def common_problems(text: str, allowed_slots: set[str], *, min_len: int, max_len: int) -> list[str]:
-    """Numbers outside placeholders, unknown placeholders, length: the rules of every part."""
-    problems = [v.message for v in find_violations(text, known_slots=allowed_slots)]
     problems += lint_problems(text)  # 公文 conventions (drafter lint) in the model's text
     if len(text) < min_len:
         problems.append(f"内容太短（{len(text)}字），请写完整（至少{min_len}字）。")
@@ -297,12 +209,13 @@ def _instruction_line(instruction: str | None) -> str:
 
 
 def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     facts = [s for s in task.slots if s.role == "fact"]
     topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
     lines, expected_slots, plain_facts = [], set(), []
     for fact in facts:
         subs = number_slots(task.slots, fact)
-        lines.append("- " + fact_with_placeholders(fact, subs))
+        lines.append("- " + ctx.table.sentence_template(fact))
         expected_slots |= {s.id for s in subs}
         if not subs:
             plain_facts.append(fact.text)
@@ -322,7 +235,10 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
 
     def check(text: str) -> list[str]:
         fact_chars = sum(len(f.text) for f in facts)
-        problems = common_problems(text, expected_slots, min_len=30, max_len=200 + 3 * fact_chars)
+        problems = common_problems(
+            text, expected_slots, min_len=30, max_len=200 + 3 * fact_chars, data_texts=data
+        )
+        problems += placement_problems(text, ctx.table)
         missing = sorted(expected_slots - set(SLOT_TOKEN_RE.findall(text)))
         if missing:
             where = "；".join(
@@ -366,13 +282,14 @@ def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[M
 
 
 def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     areas = "、".join(s.name for s in ctx.figures.sections) or "各项科技工作"
     prompt = ctx.guided_prompts().opening.render(
         bureau=ctx.figures.bureau, areas=areas, instruction=_instruction_line(instruction)
     )
 
     def check(text: str) -> list[str]:
-        problems = common_problems(text, set(), min_len=30, max_len=220)
+        problems = common_problems(text, set(), min_len=30, max_len=220, data_texts=data)
         if ORDINAL_RE.search(text):
             problems.append("开头段不要写“一是二是”，只写总体情况。")
         return problems
@@ -426,6 +343,7 @@ def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
 def elaborate_part(
     item: Slot, kind: ElaborationKind, ctx: DraftContext, instruction: str | None
 ) -> Part:
+    data = ctx.table.data_texts()
     prompt = ctx.guided_prompts().elaborate.render(
         bureau=ctx.figures.bureau,
         what=kind.what,
@@ -440,7 +358,7 @@ def elaborate_part(
     def check(text: str) -> list[str]:
         if not text:
             return ["只重复了原句，没有写新内容。请另写一句原句没有说到的内容。"]
-        problems = common_problems(text, set(), min_len=10, max_len=90)
+        problems = common_problems(text, set(), min_len=10, max_len=90, data_texts=data)
         if contained(item.text, text) > 0.6:
             problems.append("重复了原句，请写原句没有说到的新内容。")
         if ORDINAL_RE.search(text):
@@ -458,12 +376,13 @@ def elaborate_part(
 
 
 def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     prompt = ctx.guided_prompts().targets_lead.render(
         bureau=ctx.figures.bureau, instruction=_instruction_line(instruction)
     )
 
     def check(text: str) -> list[str]:
-        return common_problems(text, set(), min_len=12, max_len=100)
+        return common_problems(text, set(), min_len=12, max_len=100, data_texts=data)
 
     def clean(raw: str) -> str:
         """The model goes on to invent targets after the lead; the real ones come from code."""
@@ -475,13 +394,14 @@ def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
 
 
 def closing_part(ctx: DraftContext, instruction: str | None) -> Part:
+    data = ctx.table.data_texts()
     leaders = leaders_of(ctx.figures.region)
     prompt = ctx.guided_prompts().closing.render(
         bureau=ctx.figures.bureau, leaders=leaders, instruction=_instruction_line(instruction)
     )
 
     def check(text: str) -> list[str]:
-        return common_problems(text, set(), min_len=20, max_len=160)
+        return common_problems(text, set(), min_len=20, max_len=160, data_texts=data)
 
     fallback = (
         f"新的一年，我们将在{leaders}的坚强领导下，坚定信心、真抓实干，"

@@ -127,6 +127,19 @@ def _one_matches(
     return False
 
 
+def value_matches(
+    value: Decimal,
+    decimals: int,
+    unit: str | None,
+    qualifier: str | None,
+    allowed: Sequence[tuple[Decimal, str | None]],
+) -> bool:
+    """Whether a number as written (with its unit, decimals shown and qualifier) is one
+    of ``allowed`` (value, unit) pairs, by the rules of :func:`check_text`."""
+    parsed = [(Decimal(str(av)), *parse_unit(au)) for av, au in allowed]
+    return _one_matches(value, decimals, unit, qualifier, parsed)
+
+
 def _fraction_matches(value: Decimal, allowed: Sequence[_Allowed]) -> bool:
     for av, a_factor, a_base in allowed:
         if a_base == "%" and abs(av * a_factor - value * 100) <= Decimal("0.5"):

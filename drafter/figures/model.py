@@ -27,6 +27,9 @@ The figures file (YAML)
             previous: 36              # optional: last year's value → 同比
             target: 40                # optional: this year's target → 完成率
             basis: 有效期内            # optional 口径 note
+            aliases: [高新技术企业, 高企]  # optional: other names a draft may use for it
+            qualifier: null            # optional: 多/余 (130多个), 约/近/超过 (约3000人),
+                                       #   以上/左右 (100家以上); "value: 130多" works too
             kind: count               # optional: count | amount | rate
         facts:                        # sentences of what was done; their numbers are figures too
           - 组织高新技术企业认定政策培训3场，覆盖企业86家
@@ -70,6 +73,13 @@ from pydantic import (
 )
 
 from drafter.errors import InputError
+from drafter.figures.key_hints import KEY_HINTS
+from drafter.figures.qualifiers import (
+    indicator_qualifier,
+    parse_aliases,
+    qualified_quantity,
+    split_value_qualifier,
+)
 from drafter.figures.quantities import (
     MONEY_FACTORS,
     Number,
@@ -293,45 +303,12 @@ KindField = Annotated[IndicatorKind, BeforeValidator(_kind)]
 SectionId = Annotated[str, BeforeValidator(_section_id)]
 Qualifier = Annotated[str | None, BeforeValidator(_qualifier)]
 TextList = Annotated[list[Text], BeforeValidator(_none_to_list)]
+AliasList = Annotated[list[Text], BeforeValidator(parse_aliases)]
 
 
 # ---------------------------------------------------------------------------------------
 # Models
 # ---------------------------------------------------------------------------------------
-
-# Words users put where an English key belongs, and the key they mean.
-_KEY_HINTS = {
-    "单位名称": "bureau",
-    "局名": "bureau",
-    "地区": "region",
-    "年度": "year",
-    "年份": "year",
-    "期间": "period",
-    "标题": "title",
-    "工作领域": "sections",
-    "领域": "sections",
-    "指标": "indicators",
-    "事实": "facts",
-    "工作": "facts",
-    "问题": "problems",
-    "打算": "plan",
-    "计划": "plan",
-    "目标": "target",
-    "重点": "priorities",
-    "名称": "name",
-    "数值": "value",
-    "单位": "unit",
-    "上年": "previous",
-    "口径": "basis",
-    "性质": "kind",
-    "限定": "qualifier",
-    "编号": "id",
-    "year_target": "target",
-    "prev": "previous",
-    "last_year": "previous",
-    "note": "basis",
-    "items": "indicators",
-}
 
 
 class _Model(BaseModel):
@@ -346,7 +323,7 @@ class _Model(BaseModel):
                 if isinstance(key, str) and key in allowed:
                     continue
                 name = str(key)
-                guess = _KEY_HINTS.get(name)
+                guess = KEY_HINTS.get(name)
                 if guess not in allowed:
                     close = difflib.get_close_matches(name.lower(), allowed, n=1, cutoff=0.6)
                     guess = close[0] if close else None
@@ -420,6 +397,21 @@ class Indicator(_Quantity):
     previous: OptionalFigure = None
     target: OptionalFigure = None
     basis: OptionalText = None
+    # Other names a draft may call the indicator by (高企 for 高新技术企业): a slot {F1}
+    # must follow the indicator's name or one of these within its clause.
+    aliases: AliasList = []
+    # 多/余 (130多个), 约/近 (约3000人) or 以上/左右 (100家以上): kept wherever it is written.
+    qualifier: Annotated[str | None, BeforeValidator(indicator_qualifier)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _value_qualifier(cls, data: Any) -> Any:
+        """``value: 130多`` means value 130 with qualifier 多."""
+        if isinstance(data, Mapping) and data.get("qualifier") in (None, ""):
+            value, qualifier = split_value_qualifier(data.get("value"))
+            if qualifier is not None:
+                return {**data, "value": value, "qualifier": qualifier}
+        return data
 
     @model_validator(mode="after")
     def _check_indicator(self) -> Self:
@@ -437,6 +429,11 @@ class Indicator(_Quantity):
     def label(self) -> str:
         """The name with its 口径 note: "全社会研发经费投入强度（预计）"."""
         return f"{self.name}（{self.basis}）" if self.basis else self.name
+
+    @property
+    def text(self) -> str:
+        """The value as it is written, with its qualifier: "130多个", "约3000人"."""
+        return qualified_quantity(self.value, self.unit, self.qualifier)
 
 
 class PlanTarget(_Quantity):

@@ -133,7 +133,7 @@ def _number_fix(text: str) -> str:
     if arabic:
         number, unit = arabic.groups()
         if unit in {"余", "多", "以上", "左右"}:
-            return f"数值只写数字：value: {number}；“{unit}”这类说明写在 basis（口径）"
+            return f"数值只写数字：value: {number}；“{unit}”写在 qualifier（限定词）"
         unit = "%" if unit == "％" else unit
         return f"数值只写数字，单位写在 {_UNIT_FIELD}：value: {number}，unit: {unit}"
     prefix = ""
@@ -151,7 +151,7 @@ def _number_fix(text: str) -> str:
     if found:
         return (
             f"数值只写阿拉伯数字，如 value: {found.group()}；单位写在 {_UNIT_FIELD}，"
-            "“约”“余”“预计”等说明写在 basis（口径）"
+            "“约”“余”“多”写在 qualifier（限定词），“预计”等说明写在 basis（口径）"
         )
     return f"只填阿拉伯数字（可带小数点），单位写在 {_UNIT_FIELD}"
 

@@ -136,13 +136,30 @@ _FACT_NUMBER_RE = re.compile(
 _SLOT_REF_RE = re.compile(r"[{｛]{1,2}\s*([^{}｛｝\n]{1,40}?)\s*[}｝]{1,2}")
 
 
+def _number_matches(text: str) -> list[re.Match[str]]:
+    return list(_FACT_NUMBER_RE.finditer(text))
+
+
 def _numbers_in(text: str) -> list[tuple[str, Decimal, str | None]]:
     """Arabic numbers in a sentence: (as written, value, unit): "3900余人次" → 3900 人次."""
     found = []
-    for match in _FACT_NUMBER_RE.finditer(text):
+    for match in _number_matches(text):
         number, _, unit = match.groups()
         found.append((match.group(), Decimal(number), (unit or None) and unit.replace("％", "%")))
     return found
+
+
+def sentence_template(text: str, slot_id: str) -> str:
+    """A fact (problem, priority) with its j-th number replaced by ``{slot_id.j}``, in one
+    pass over the number spans: "1#、2#厂房6月份" → "{K10.1}#、{K10.2}#厂房{K10.3}份",
+    never a placeholder written inside another."""
+    parts: list[str] = []
+    pos = 0
+    for j, match in enumerate(_number_matches(text), start=1):
+        parts += [text[pos : match.start()], f"{{{slot_id}.{j}}}"]
+        pos = match.end()
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -159,6 +176,19 @@ class Slot:
     role: str
     section_id: str | None  # a work area id, "problems", "plan", or None (global)
     numbers: tuple[NumberWithUnit, ...] = ()
+    # The indicator's (or plan target's) name as given, and the aliases the figures file
+    # declares: a draft names the figure by one of these before its slot.
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def base_id(self) -> str:
+        """The slot this one is derived from or part of: F1 for F1.yoy, K7 for K7.1."""
+        return self.id.split(".", 1)[0]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.name, *self.aliases) if n)
 
     @property
     def ref(self) -> str:
@@ -272,6 +302,25 @@ class SlotTable:
             self._extra.append((value, unit))
         self._extra.extend(_spelled_numbers(name))
 
+    def data_texts(self) -> list[str]:
+        """Every text of the figures file: names, headings, facts, problems, priorities,
+        targets. A number inside one of them is data: a draft may copy it verbatim."""
+        figures = self.figures
+        texts = [figures.bureau, figures.region or "", figures.title]
+        for area in figures.sections:
+            texts.append(area.name)
+            for ind in area.indicators:
+                texts += [ind.name, ind.label, *ind.aliases]
+            texts += area.facts
+        texts += figures.problems + figures.plan.priorities
+        texts += [t.name for t in figures.plan.targets]
+        return [t for t in texts if t]
+
+    def sentence_template(self, slot: Slot | str) -> str:
+        """A sentence slot's text with each of its numbers as its own slot (one pass)."""
+        found = slot if isinstance(slot, Slot) else self[slot]
+        return sentence_template(found.text, found.id)
+
     def allowed_years(self) -> set[int]:
         """Years a draft may name: the report's year and the ones either side of it."""
         year = self.figures.year
@@ -355,9 +404,19 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
             fid = f"F{f}"
             table.allow_numbers_in_name(ind.label, also_unitless=True)
             sid = area.id
-            main = format_quantity(ind.value, ind.unit)
+            main = ind.text  # with its qualifier: 130多个
+            aliases = tuple(ind.aliases)
             table.add(
-                Slot(fid, main, ind.label, "value", sid, _quantity_numbers(ind.value, ind.unit))
+                Slot(
+                    fid,
+                    main,
+                    ind.label,
+                    "value",
+                    sid,
+                    _quantity_numbers(ind.value, ind.unit),
+                    name=ind.name,
+                    aliases=aliases,
+                )
             )
             notes = []
             if ind.previous is not None:
@@ -376,10 +435,23 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                         "prev",
                         sid,
                         _quantity_numbers(ind.previous, ind.unit),
+                        name=ind.name,
+                        aliases=aliases,
                     )
                 )
                 yoy = change_wording(ind.value, ind.previous, ind.unit, period)
-                table.add(Slot(f"{fid}.yoy", yoy.text, f"{ind.label}同比", "yoy", sid, yoy.numbers))
+                table.add(
+                    Slot(
+                        f"{fid}.yoy",
+                        yoy.text,
+                        f"{ind.label}同比",
+                        "yoy",
+                        sid,
+                        yoy.numbers,
+                        name=ind.name,
+                        aliases=aliases,
+                    )
+                )
                 delta = delta_wording(ind.value, ind.previous, ind.unit, period)
                 table.add(
                     Slot(
@@ -389,6 +461,8 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                         "delta",
                         sid,
                         delta.numbers,
+                        name=ind.name,
+                        aliases=aliases,
                     )
                 )
                 if ind.previous > 0 and ind.value >= 0 and not is_percent_unit(ind.unit):
@@ -403,6 +477,8 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                         "target",
                         sid,
                         _quantity_numbers(ind.target, ind.unit),
+                        name=ind.name,
+                        aliases=aliases,
                     )
                 )
                 rate = completion_wording(ind.value, ind.target, ind.unit, period)
@@ -414,11 +490,21 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                         "rate",
                         sid,
                         rate.numbers,
+                        name=ind.name,
+                        aliases=aliases,
                     )
                 )
                 status = status_wording(ind.value, ind.target, period)
                 table.add(
-                    Slot(f"{fid}.status", status.text, f"{ind.label}是否完成目标", "status", sid)
+                    Slot(
+                        f"{fid}.status",
+                        status.text,
+                        f"{ind.label}是否完成目标",
+                        "status",
+                        sid,
+                        name=ind.name,
+                        aliases=aliases,
+                    )
                 )
                 if is_percent_unit(ind.unit) and ind.target > 0:
                     table._extra.append((completion_rate(ind.value, ind.target), "%"))
@@ -436,6 +522,7 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                 "plan_target",
                 "plan",
                 _quantity_numbers(target.value, target.unit),
+                name=target.name,
             )
         )
     for p, problem in enumerate(figures.problems, start=1):

@@ -42,6 +42,7 @@ Designed so that the indicator table a bureau already keeps loads as it is::
   previous      上年, 上年同期, 上年完成, 去年, {year-1}年, previous      previous
   target        目标, 目标值, 年度目标, 本年目标, {year}年目标, target    target
   basis         口径, 统计口径, 口径说明, basis                          basis
+  aliases       别名, aliases (several separated by 、)                  aliases
   kind          指标性质, 性质, kind                                     kind
   qualifier     限定, 限定词, qualifier                                  plan.targets[].qualifier
   ============  =====================================================  ================
@@ -90,6 +91,7 @@ _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "previous": ("上年", "上年同期", "上年完成", "去年", "previous"),
     "target": ("目标", "目标值", "年度目标", "本年目标", "target"),
     "basis": ("口径", "统计口径", "口径说明", "basis"),
+    "aliases": ("别名", "aliases"),
     "kind": ("指标性质", "性质", "kind"),
     "qualifier": ("限定", "限定词", "qualifier"),
 }
@@ -470,7 +472,8 @@ def table_data(
                 continue
             indicators = sections[s]["indicators"]
             loc: Loc = ("sections", s, "indicators", len(indicators))
-            indicators.append(_table_quantity(row, header, ("previous", "target", "basis")))
+            extra = ("previous", "target", "basis", "aliases", "qualifier")
+            indicators.append(_table_quantity(row, header, extra))
             where[loc] = place(data, row)
             for key in ("name", "value", "unit", "previous", "target", "basis", "kind"):
                 where[(*loc, key)] = cell_place(row, key)
@@ -498,7 +501,7 @@ def _table_quantity(row: _Row, header: Mapping[str, int], extra: Sequence[str]) 
     item: dict[str, Any] = {}
     for key in ("name", "value", "unit", "kind", *extra):
         value = row.get(header.get(key))
-        if key in {"name", "unit", "basis", "qualifier"}:
+        if key in {"name", "unit", "basis", "qualifier", "aliases"}:
             value = _cell_text(value)
         if value is not None:
             item[key] = value

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from drafter.testing.placing import placed_units
 from drafter.testing.stub_faults import (
     Body,
     Reply,
@@ -29,9 +30,12 @@ from drafter.testing.stub_faults import (
     message_text,
     sequence,
 )
+from drafter.text.slots import SLOT_NAME
 
 #: A slot placeholder offered to the model: {F1}, {F1.yoy}, {YEAR}, {T1}, {K1}.
-SLOT_RE = re.compile(r"\{[A-Z]+\d*(?:\.[a-z]+)?\}")
+#: A whole slot placeholder ({F1}, {F1.yoy}, {K7.1}, {YEAR}): the one slot grammar, no group.
+SLOT_RE = re.compile(r"\{" + SLOT_NAME + r"\}")
+_FACT_NUMBER_SLOT = re.compile(r"\{K\d+\.\d+\}")
 
 
 # --------------------------------------------------------------------------------------
@@ -58,8 +62,8 @@ _CLAUSES: tuple[tuple[str, str], ...] = (
     ("三是", "狠抓工作落实，确保各项目标顺利完成"),
 )
 
-Behaviour = Literal["good", "invent", "copy", "drop"]
-BEHAVIOURS: tuple[Behaviour, ...] = ("good", "invent", "copy", "drop")
+Behaviour = Literal["good", "invent", "copy", "drop", "swap"]
+BEHAVIOURS: tuple[Behaviour, ...] = ("good", "invent", "copy", "drop", "swap")
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,11 @@ class ScriptedDrafter:
     * ``copy_exemplar_numbers``: copy up to ``copy_count`` clauses carrying a number with a
       unit from the exemplar text (default: every prompt line that has no slot in it);
     * ``drop_slots``: omit the last N offered slots;
-    * none of these: use every offered slot once and no other digits.
+    * ``swap_slots``: use every offered slot, in the wrong places: indicator slots rotated
+      against their names, numbers inside a fact swapped or moved to another fact
+      (:mod:`drafter.testing.placing`);
+    * none of these: use every offered slot once, each indicator slot after its name and
+      each derived slot after its base, and no other digits.
 
     Usable as a server responder (``__call__(body)``) or, via :meth:`complete`, on a list of
     OpenAI-format messages (for the fake chat model). Outcomes are kept in ``history``.
@@ -98,7 +106,9 @@ class ScriptedDrafter:
         drop_slots: int = 0,
         copy_count: int = 2,
         exemplar_text: Callable[[Sequence[Mapping[str, Any]]], str] | None = None,
+        swap_slots: bool = False,
     ) -> None:
+        self.swap_slots = swap_slots
         self.invent_numbers = invent_numbers
         self.copy_exemplar_numbers = copy_exemplar_numbers
         self.drop_slots = max(0, drop_slots)
@@ -118,6 +128,8 @@ class ScriptedDrafter:
             return cls(copy_exemplar_numbers=True)
         if behaviour == "drop":
             return cls(drop_slots=2)
+        if behaviour == "swap":
+            return cls(swap_slots=True)
         raise ValueError(f"unknown behaviour {behaviour!r}; expected one of {BEHAVIOURS}")
 
     @property
@@ -139,7 +151,13 @@ class ScriptedDrafter:
 
     def draft(self, messages: Sequence[Mapping[str, Any]]) -> DraftOutcome:
         """messages (OpenAI format) → the paragraph and what went into it."""
-        offered = tuple(dict.fromkeys(SLOT_RE.findall(last_user_text(messages))))
+        # a fact is written whole ({K7}); its numbers' own slots ({K7.1}) are for a model
+        # that rewords the fact, which this one does not
+        offered = tuple(
+            s
+            for s in dict.fromkeys(SLOT_RE.findall(last_user_text(messages)))
+            if not _FACT_NUMBER_SLOT.fullmatch(s)
+        )
         n_drop = min(self.drop_slots, len(offered))
         used = offered[: len(offered) - n_drop]
         dropped = offered[len(offered) - n_drop :]
@@ -168,7 +186,9 @@ class ScriptedDrafter:
             for i, clause in enumerate(copied):
                 extras[min(i, len(extras) - 1)].append(clause)
 
-        groups = _split_even(list(used), len(_CLAUSES))
+        # names and facts from the slot list, which a re-prompt does not repeat
+        units = placed_units(used, prompt, swap=self.swap_slots)
+        groups = _split_even(units, len(_CLAUSES))
         sentences = []
         for (ordinal, phrase), slots, extra in zip(_CLAUSES, groups, extras, strict=True):
             parts = [ordinal + phrase, *slots, *extra]

@@ -12,6 +12,7 @@ from drafter.text.chars import narrow
 from drafter.text.numbers import Form, NumberMention, Script
 from drafter.text.scanner import find_numbers
 from drafter.text.sentences import (
+    CLAUSE_BREAKS,
     clause_around,
     line_of,
     sentence_of,
@@ -149,6 +150,32 @@ def _esc(s: str) -> str:
     return s.replace("{", "{{").replace("}", "}}")
 
 
+# --------------------------------------------------------------------------- verbatim data
+
+_CONTEXT_CHARS = 2  # characters either side of a number that must be copied with it
+_CONTEXT_STOP = CLAUSE_BREAKS + "{}｛｝"
+
+
+def copied_verbatim(text: str, start: int, end: int, data_texts: Sequence[str]) -> bool:
+    """Whether ``text[start:end]`` (a number) is copied word for word, with the words next
+    to it, from one of the user's own texts (a fact, a name, a heading): "连续六年",
+    "九项制度", "科技三项费用". Such a number is data and keeps its meaning; it is no
+    number the model made up. At least two characters of context are required, taken
+    from the number's own clause (up to two on each side)."""
+    if not data_texts:
+        return False
+    a = start
+    while a > 0 and start - a < _CONTEXT_CHARS and text[a - 1] not in _CONTEXT_STOP:
+        a -= 1
+    b = end
+    while b < len(text) and b - end < _CONTEXT_CHARS and text[b] not in _CONTEXT_STOP:
+        b += 1
+    if (start - a) + (b - end) < _CONTEXT_CHARS:
+        return False
+    window = text[a:b]
+    return any(window in data for data in data_texts)
+
+
 # --------------------------------------------------------------------------- violations
 
 
@@ -159,6 +186,7 @@ def find_violations(
     strict_slots: bool = False,
     allowlist: Allowlist | None = None,
     example_slot: str = "{F1}",
+    data_texts: Sequence[str] = (),
 ) -> list[Violation]:
     """Numbers the model wrote itself, and slot problems, in order of position.
 
@@ -166,7 +194,9 @@ def find_violations(
     write ``{YEAR}``), every Chinese-numeral quantity, year or date; structural words
     (:func:`is_structural`) are not violations. Malformed slots are reported
     (:func:`check_slot_syntax`); with ``known_slots`` so are slots the section does not
-    provide. Each :class:`Violation` carries a Chinese message such as
+    provide. A number copied verbatim, with its neighbouring words, from one of
+    ``data_texts`` (the figures file's facts, names and headings) is data, not a
+    violation (:func:`copied_verbatim`). Each :class:`Violation` carries a Chinese message such as
     第2句“新增高新技术企业15家”中的“15家”是模型自写的数字，必须改用槽位，如 {F1}。
     """
     text = text_with_slots
@@ -200,6 +230,8 @@ def find_violations(
         if m.form is Form.CODE and BARE_SLOT_RE.fullmatch(narrow(m.raw)):
             continue  # reported by check_slot_syntax
         if is_structural(m, text, dates_structural=False, allowlist=allow):
+            continue
+        if copied_verbatim(text, m.start, m.end, data_texts):
             continue
         if m.form is Form.YEAR:
             kind = ViolationKind.YEAR

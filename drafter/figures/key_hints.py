@@ -1,0 +1,38 @@
+"""Words users put where an English key of the figures file belongs, and the key they
+mean: 单位名称 → bureau, 别名 → aliases. Used to suggest the right key for an unknown one."""
+
+# Words users put where an English key belongs, and the key they mean.
+KEY_HINTS = {
+    "单位名称": "bureau",
+    "局名": "bureau",
+    "地区": "region",
+    "年度": "year",
+    "年份": "year",
+    "期间": "period",
+    "标题": "title",
+    "工作领域": "sections",
+    "领域": "sections",
+    "指标": "indicators",
+    "事实": "facts",
+    "工作": "facts",
+    "问题": "problems",
+    "打算": "plan",
+    "计划": "plan",
+    "目标": "target",
+    "重点": "priorities",
+    "名称": "name",
+    "数值": "value",
+    "单位": "unit",
+    "上年": "previous",
+    "口径": "basis",
+    "别名": "aliases",
+    "alias": "aliases",
+    "性质": "kind",
+    "限定": "qualifier",
+    "编号": "id",
+    "year_target": "target",
+    "prev": "previous",
+    "last_year": "previous",
+    "note": "basis",
+    "items": "indicators",
+}
