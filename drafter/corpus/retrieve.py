@@ -39,7 +39,7 @@ How the two rankings are combined
 
    Tuned on the real web corpus (../shared/corpus, 3 summaries, 30 chunks), alone and
    with the two example summaries added, using the 14 topic queries of
-   tests/test_topic_retrieval.py, and on 21 handwritten passages with 19 keyword and 20
+   tests/corpus/test_topic_retrieval.py, and on 21 handwritten passages with 19 keyword and 20
    paraphrase queries: off-topic passages in the top 3 that could have been avoided
    fell from 8 (plain RRF) to 1 (the remaining one is a passage reporting 争取资金 that
    the test's word list does not count as on topic), and the paraphrase queries' top hit

@@ -2,7 +2,7 @@
 
 The one place that knows what a marker looks like, its level and its number. Segmentation,
 the Word reader and writer, the figures tables, the number scanner and the outline all
-ask here. Decisions pinned in tests/test_text_markers.py:
+ask here. Decisions pinned in tests/text/test_text_grammar.py:
 
 * level 1 ``一、`` (not after another numeral: 十一、 is one marker, 一一、 none);
   level 2 ``（一）`` with full- or half-width brackets; level 3 ``1.`` ``1．`` ``1、``

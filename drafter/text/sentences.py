@@ -2,7 +2,7 @@
 
 A sentence ends after 。！？； (ASCII !?; too) or a run of …, together with the closing
 quotes and brackets that follow, and at a line break. Decisions pinned in
-tests/test_text_sentences.py: ； ends a sentence (公文 lists 一是…；二是…； are read item by
+tests/text/test_text_grammar.py: ； ends a sentence (公文 lists 一是…；二是…； are read item by
 item), …… does too, ASCII quotes after an ender close the sentence.
 """
 

@@ -29,7 +29,7 @@ from drafter.text.violations import (
     violations_feedback,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 D = Decimal
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from drafter.testing.sessions import drafted_session
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FIGURES = EXAMPLES / "figures-2025.yaml"
 HEAVY = ("chromadb", "openai", "langchain_core", "langchain_openai", "langchain")
 

@@ -18,9 +18,9 @@ from drafter.figures.extract import extract_figures, figure_rows
 from drafter.models import Section
 from drafter.testing.variants import STYLES, kind_accuracy, model_of, render
 
-GENRE = Path(__file__).parent / "data" / "genre"
+GENRE = Path(__file__).resolve().parents[1] / "data" / "genre"
 CITY = (GENRE / "city_2020_sti_bureau.txt").read_text(encoding="utf-8")
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def tops(text: str) -> list[tuple[str, str, int]]:

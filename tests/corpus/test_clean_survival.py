@@ -20,7 +20,7 @@ from conftest import shared_corpus_dir
 from drafter.corpus.clean import clean_text
 from drafter.text.sentences import split_sentences_keep as split_sentences
 
-GOLDEN = Path(__file__).parent / "data" / "clean_shared_corpus_sentences.json"
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "clean_shared_corpus_sentences.json"
 
 
 def sentence_hashes(cleaned: str) -> list[str]:

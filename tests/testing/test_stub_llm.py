@@ -44,7 +44,7 @@ from drafter.testing import (
 from drafter.testing.stub_modes import INVENTED_PHRASES
 
 KEY = "sk-test"
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 SLOTTED_PROMPT = (
     "请参照范文风格写一段，必须且只能使用下列占位符：{F1}、{F1.yoy}、{YEAR}、{T1}、{K1}。"

@@ -26,6 +26,7 @@ from drafter.corpus.read import (
     read_document,
 )
 from drafter.errors import InputError
+from drafter.testing.documents import make_pdf
 
 SUMMARY = "示例县科学技术局2024年工作总结\n一、工作开展情况\n全年共组织科技项目申报56项。\n"
 
@@ -55,42 +56,6 @@ def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
-
-
-def make_pdf(pages: list[str]) -> bytes:
-    """A minimal valid PDF: one line of ASCII text in Helvetica per page, exact xref offsets."""
-    count = len(pages)
-    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(count))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    for i, line in enumerate(pages):
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
-            b" /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * i)
-        )
-        stream = f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode("ascii")
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-    return pdf_from_objects(objects)
-
-
-def pdf_from_objects(objects: list[bytes]) -> bytes:
-    """PDF objects 1…n (object 1 the catalog) serialised with an exact xref table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref_at = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref_at,
-    )
-    return bytes(out)
 
 
 def pdf_bytes(writer: PdfWriter) -> bytes:

@@ -24,7 +24,7 @@ COUNTY = "web_county_2023_sti_bureau.txt"
 DISTRICT = "web_district_2020_sti_bureau.txt"
 SHOUGUANG = "web_shouguang_2018h1_sti_bureau.txt"
 REAL_FILES = [COUNTY, DISTRICT, SHOUGUANG]
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 OPEN, ACH, PROB, PLAN, CLOSE = (
     SectionKind.OPENING,
@@ -60,7 +60,7 @@ CLEAN_SUMMARY = """示例县科学技术局2023年工作总结及2024年工作�
 
 def corpus_dir() -> Path | None:
     """../shared/corpus beside the repository, or DRAFTER_SHARED_CORPUS."""
-    candidates = [Path(__file__).resolve().parents[2] / "shared" / "corpus"]
+    candidates = [Path(__file__).resolve().parents[3] / "shared" / "corpus"]
     if os.environ.get("DRAFTER_SHARED_CORPUS"):
         candidates.append(Path(os.environ["DRAFTER_SHARED_CORPUS"]))
     return next((c for c in candidates if (c / COUNTY).is_file()), None)

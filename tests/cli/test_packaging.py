@@ -20,7 +20,7 @@ import pytest
 
 from drafter.testing import ScriptedDrafter, StubLLMServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "examples" / "figures-2025.yaml"
 
 

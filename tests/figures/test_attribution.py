@@ -27,7 +27,7 @@ from drafter.testing import FakeChatModel, ScriptedDrafter
 from drafter.text.violations import find_violations
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
-CORPUS_FIGURES = Path(__file__).parent / "data" / "corpus_figures"
+CORPUS_FIGURES = Path(__file__).resolve().parents[1] / "data" / "corpus_figures"
 
 
 @pytest.fixture(scope="module")

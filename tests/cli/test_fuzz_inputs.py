@@ -44,8 +44,6 @@ from conftest import EXAMPLES
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from test_figures import HEADER, INFO, ROWS
-from test_read import make_pdf, pdf_from_objects
 
 from drafter.corpus.ingest import prepare_document
 from drafter.corpus.read import read_document
@@ -56,6 +54,7 @@ from drafter.figures import FiguresFile, build_slot_table, load_figures
 from drafter.figures.check import check_text
 from drafter.models import DocMeta, SourceText
 from drafter.settings import load_settings
+from drafter.testing.documents import HEADER, INFO, ROWS, make_pdf, pdf_from_objects
 
 FIGURES = EXAMPLES / "figures-2025.yaml"
 FIGURES_TEXT = FIGURES.read_text(encoding="utf-8")

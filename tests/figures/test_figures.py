@@ -31,6 +31,7 @@ from drafter.figures import (
     status_wording,
 )
 from drafter.models import Period
+from drafter.testing.documents import HEADER, INFO, ROWS
 
 GOOD = """\
 bureau: 示例县科学技术局
@@ -516,24 +517,6 @@ def test_allowed_values_cover_every_figure_a_draft_may_state(figures: FiguresFil
 # The same figures as a table
 # ---------------------------------------------------------------------------------------
 
-HEADER = ["序号", "工作领域", "领域编号", "指标", "单位", "2025年", "2024年", "2025年目标",
-          "口径", "类型", "限定", "同比"]
-ROWS: list[list[object]] = [
-    [1, "科技创新主体培育", "entities", "高新技术企业", "家", 42, 36, 40, "有效期内", None, None,
-     "16.7%"],
-    [2, None, None, "研发投入强度", "%", 2.03, 1.86, 2.0],
-    [3, None, None, "技术合同成交额", "亿元", 1.5, 0.75],
-    [None, None, None, "组织高新技术企业认定政策培训3场，覆盖企业86家", None, None, None, None,
-     None, "事实"],
-    [4, "平台建设", None, "新型研发机构", "个", 1, 0],
-    [None, None, None, "全社会研发投入强度仍低于全市平均水平", None, None, None, None, None,
-     "问题"],
-    [None, None, None, "新增高新技术企业", "家", 6, None, None, None, "目标", "以上"],
-    [None, None, None, "深入实施科技型企业梯次培育行动", None, None, None, None, None, "重点"],
-]
-INFO = [["单位名称", "示例县科学技术局"], ["地区", "示例县"], ["年度", "2025"], ["期间", "全年"]]
-
-
 def make_workbook(path: Path, *, info_sheet: bool = False) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -679,7 +662,7 @@ def test_uncached_formula_cells_are_explained(tmp_path: Path) -> None:
 # The example bureau: 2025 figures agree with the 2024 summary and its plan
 # ---------------------------------------------------------------------------------------
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SUMMARY_2024 = EXAMPLES / "示例县科学技术局2024年工作总结及2025年工作打算.txt"
 # README names → names in figures-2025.yaml where they differ
 RENAMED = {

@@ -14,7 +14,7 @@ COUNTY = "web_county_2023_sti_bureau.txt"
 DISTRICT = "web_district_2020_sti_bureau.txt"
 SHOUGUANG = "web_shouguang_2018h1_sti_bureau.txt"
 REAL_FILES = [COUNTY, DISTRICT, SHOUGUANG]
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 # What a reader recognises as site furniture, written independently of drafter/corpus/clean.py.
 FURNITURE = [
@@ -64,7 +64,7 @@ FURNITURE = [
 
 def corpus_dir() -> Path | None:
     """../shared/corpus beside the repository, or DRAFTER_SHARED_CORPUS."""
-    candidates = [Path(__file__).resolve().parents[2] / "shared" / "corpus"]
+    candidates = [Path(__file__).resolve().parents[3] / "shared" / "corpus"]
     if os.environ.get("DRAFTER_SHARED_CORPUS"):
         candidates.append(Path(os.environ["DRAFTER_SHARED_CORPUS"]))
     return next((c for c in candidates if (c / COUNTY).is_file()), None)

@@ -21,8 +21,8 @@ from drafter.corpus.ingest import LineIndex
 from drafter.corpus.read import read_document
 from drafter.text.sentences import split_sentences_keep as split_sentences
 
-DATA = Path(__file__).parent / "data" / "webcopies"
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+DATA = Path(__file__).resolve().parents[1] / "data" / "webcopies"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NAMES = sorted(p.name.removesuffix(".raw.txt") for p in DATA.glob("*.raw.txt"))
 
 

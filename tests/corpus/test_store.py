@@ -29,7 +29,7 @@ from drafter.errors import ConfigError, InputError, StoreError
 from drafter.models import DocumentInfo, StoredChunk
 from drafter.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ----------------------------------------------------------------------- helpers

@@ -26,7 +26,7 @@ from drafter.review.session import (
     would_override,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ------------------------------------------------------------------ helpers
