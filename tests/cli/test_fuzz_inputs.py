@@ -41,6 +41,7 @@ import openpyxl
 import pytest
 import yaml
 from conftest import EXAMPLES
+from conftest import drafter_cli as run_cli
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -1049,15 +1050,9 @@ def test_bombs_are_read_in_bounded_memory_and_time(tmp_path: Path) -> None:
 
 
 def drafter_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    """The CLI in process (conftest.drafter_cli), wide enough that tables do not wrap."""
+    result = run_cli(*args, cwd=cwd, env={"COLUMNS": "200"}, check=False)
+    assert "Traceback" not in result.stdout, result.stdout
     return result
 
 

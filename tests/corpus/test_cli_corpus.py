@@ -1,30 +1,21 @@
-"""The corpus commands as a user runs them: the real console entry in a subprocess."""
+"""The corpus commands as a user runs them: the real console entry (drafter.cli.main.run)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import drafter_cli as run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def drafter(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+    """The CLI in process (conftest.drafter_cli): no traceback, exit 0 unless ``check=False``."""
+    return run_cli(*args, cwd=cwd, check=check)
 
 
 @pytest.fixture

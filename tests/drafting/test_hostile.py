@@ -16,16 +16,15 @@ drafts against the loopback stub, which records every prompt. What must hold:
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import EXAMPLES
+from conftest import drafter_cli as run_cli
 from test_guided import small_model
 
 from drafter.drafting.prompts import PromptSet
@@ -90,17 +89,8 @@ def clean_summary() -> str:
 def drafter_cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "DRAFTER_LLM_BACKOFF": "0.01", **(env or {})},
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.returncode == 0, result.stderr
-    return result
+    """The CLI in process (conftest.drafter_cli) with fast retries."""
+    return run_cli(*args, cwd=cwd, env={"DRAFTER_LLM_BACKOFF": "0.01", **(env or {})})
 
 
 def ingest(root: Path, name: str, text: str) -> Path:
@@ -226,12 +216,7 @@ def test_a_model_obeying_the_injection_cannot_leak_the_prompt_or_foreign_numbers
     for number in FOREIGN_NUMBERS:
         assert number not in draft_md, number
     check = ["check", str(out / "draft.md"), "--figures", str(FIGURES), "--json"]
-    checked = subprocess.run(
-        [sys.executable, "-m", "drafter.cli.main", *check],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    checked = run_cli(*check, cwd=out, check=False)
     assert json.loads(checked.stdout) == {"flagged": []}
     # It was caught, not lucky: the leaking drafts were sent back.
     session = Session.open(out)
