@@ -13,6 +13,7 @@ template then goes through the same rendering and verification as any other draf
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import re
@@ -31,6 +32,8 @@ from drafter.drafting.compose import (
     results_sentence,
     target_item,
 )
+from drafter.drafting.exemplars import example_blocks
+from drafter.drafting.guards import answer_problems
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
 from drafter.errors import ConfigError
@@ -107,11 +110,14 @@ class GuidedPrompts(BaseModel):
     targets_lead: PromptTemplate
     closing: PromptTemplate
     retry: PromptTemplate
+    example_fixed: PromptTemplate
+    example_passage: PromptTemplate
     measures_examples: tuple[MeasuresExample, ...]
 
     @classmethod
     def load(cls, directory: Path = GUIDED_DIR) -> GuidedPrompts:
-        names = ("system", "measures", "opening", "elaborate", "targets_lead", "closing", "retry")
+        names = ["system", "measures", "opening", "elaborate", "targets_lead", "closing", "retry"]
+        names += ["example_fixed", "example_passage"]
         return cls(
             **{n: load_prompt(n, directory) for n in names},
             measures_examples=load_measures_examples(directory / "measures_examples.yaml"),
@@ -135,6 +141,12 @@ class Part:
     # Per prompt (first, then alternatives): the example's generic lead and closing
     # sentences, which may be borrowed; its facts and topic may not.
     frames: tuple[str, ...] = ()
+    # Retrieved passages shown (drafter.drafting.exemplars): no run of them may be copied.
+    exemplars: tuple[str, ...] = ()
+    own: str = ""  # what the task itself gives (facts, topic): writing it is not copying
+    # Called once the answer passes every check; its problems send the answer back
+    # (the repetition guard: a lead or closing frame used up by other sections).
+    claim: Callable[[str], list[str]] | None = None
 
     def _index(self, attempt: int) -> int:
         return (attempt - 1) % (1 + len(self.alternatives))
@@ -296,7 +308,9 @@ def _instruction_line(instruction: str | None) -> str:
     return f"【本次修改要求】{instruction}\n" if instruction else ""
 
 
-def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+def measures_part(
+    task: SectionTask, ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
     facts = [s for s in task.slots if s.role == "fact"]
     topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
     lines, expected_slots, plain_facts = [], set(), []
@@ -306,18 +320,25 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
         expected_slots |= {s.id for s in subs}
         if not subs:
             plain_facts.append(fact.text)
-    examples = examples_for(task, ctx.guided_prompts().measures_examples)
-    prompts = [
-        ctx.guided_prompts().measures.render(
-            bureau=ctx.figures.bureau,
-            topic=topic,
-            facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
-            instruction=_instruction_line(instruction),
+    guided = ctx.guided_prompts()
+    examples = examples_for(task, guided.measures_examples)
+    blocks = example_blocks(guided, exemplars) or [
+        guided.example_fixed.render(
             example_topic=example.topic,
             example_facts="\n".join(f"- {f}" for f in example.facts),
             example_output=example.output,
         )
         for example in examples
+    ]
+    prompts = [
+        guided.measures.render(
+            bureau=ctx.figures.bureau,
+            topic=topic,
+            facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in blocks
     ]
 
     def check(text: str) -> list[str]:
@@ -350,7 +371,12 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
         fallback,
         alternatives=tuple(prompts[1:]),
         topic=topic,
-        frames=tuple(e.frame for e in examples),
+        # a retrieved passage is guarded by the copy guard (drafter.drafting.guards), so
+        # the whole of it counts as frame for the fixed examples' clause check
+        frames=exemplars or tuple(e.frame for e in examples),
+        exemplars=exemplars,
+        own=topic + "".join(lines),
+        claim=lambda text: ctx.frames.claim(task.id, text, topic + "".join(lines)),
     )
 
 
@@ -365,11 +391,19 @@ def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[M
     return usable[start:] + usable[:start]
 
 
-def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+def opening_part(
+    task: SectionTask, ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
     areas = "、".join(s.name for s in ctx.figures.sections) or "各项科技工作"
-    prompt = ctx.guided_prompts().opening.render(
-        bureau=ctx.figures.bureau, areas=areas, instruction=_instruction_line(instruction)
-    )
+    prompts = [
+        ctx.guided_prompts().opening.render(
+            bureau=ctx.figures.bureau,
+            areas=areas,
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
 
     def check(text: str) -> list[str]:
         problems = common_problems(text, set(), min_len=30, max_len=220)
@@ -381,7 +415,13 @@ def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) 
         f"{ctx.figures.bureau}坚持以创新驱动发展为引领，聚焦科技创新重点任务，"
         "统筹推进各项科技工作，取得积极成效。"
     )
-    return Part("lead", prompt, check, fallback)
+    return _with_exemplars(Part("lead", prompts[0], check, fallback), prompts, exemplars, areas)
+
+
+def _with_exemplars(part: Part, prompts: list[str], exemplars: tuple[str, ...], own: str) -> Part:
+    return dataclasses.replace(
+        part, alternatives=tuple(prompts[1:]), exemplars=exemplars, own=own
+    )
 
 
 @dataclass(frozen=True)
@@ -424,17 +464,25 @@ def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
 
 
 def elaborate_part(
-    item: Slot, kind: ElaborationKind, ctx: DraftContext, instruction: str | None
+    item: Slot,
+    kind: ElaborationKind,
+    ctx: DraftContext,
+    instruction: str | None,
+    exemplars: tuple[str, ...] = (),
 ) -> Part:
-    prompt = ctx.guided_prompts().elaborate.render(
-        bureau=ctx.figures.bureau,
-        what=kind.what,
-        item=item.text,
-        add=kind.add,
-        example_item=kind.example_item,
-        example_add=kind.example_add,
-        instruction=_instruction_line(instruction),
-    )
+    prompts = [
+        ctx.guided_prompts().elaborate.render(
+            bureau=ctx.figures.bureau,
+            what=kind.what,
+            item=item.text,
+            add=kind.add,
+            example_item=kind.example_item,
+            example_add=kind.example_add,
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
     labels = (kind.what, kind.add, "问题", "存在的问题", "重点工作", "具体措施", "补充", "输出")
 
     def check(text: str) -> list[str]:
@@ -447,20 +495,26 @@ def elaborate_part(
             problems.append("只写一句，不要写“一是二是”。")
         return problems
 
-    return Part(
+    part = Part(
         f"elaborate:{item.id}",
-        prompt,
+        prompts[0],
         check,
         "",
         optional=True,
         clean=lambda raw: extract_addition(raw, item.text, labels),
     )
+    return _with_exemplars(part, prompts, exemplars, item.text)
 
 
-def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
-    prompt = ctx.guided_prompts().targets_lead.render(
-        bureau=ctx.figures.bureau, instruction=_instruction_line(instruction)
-    )
+def targets_lead_part(
+    ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
+    prompts = [
+        ctx.guided_prompts().targets_lead.render(
+            bureau=ctx.figures.bureau, instruction=_instruction_line(instruction), example=block
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
 
     def check(text: str) -> list[str]:
         return common_problems(text, set(), min_len=12, max_len=100)
@@ -471,14 +525,23 @@ def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
         cut = text.find("目标是")
         return text[: cut + 3] + "：" if cut >= 0 else text
 
-    return Part("lead", prompt, check, "我局将紧扣高质量发展要求，主要预期目标是：", clean=clean)
+    part = Part("lead", prompts[0], check, "我局将紧扣高质量发展要求，主要预期目标是：", clean=clean)
+    return _with_exemplars(part, prompts, exemplars, "")
 
 
-def closing_part(ctx: DraftContext, instruction: str | None) -> Part:
+def closing_part(
+    ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
     leaders = leaders_of(ctx.figures.region)
-    prompt = ctx.guided_prompts().closing.render(
-        bureau=ctx.figures.bureau, leaders=leaders, instruction=_instruction_line(instruction)
-    )
+    prompts = [
+        ctx.guided_prompts().closing.render(
+            bureau=ctx.figures.bureau,
+            leaders=leaders,
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
 
     def check(text: str) -> list[str]:
         return common_problems(text, set(), min_len=20, max_len=160)
@@ -487,7 +550,7 @@ def closing_part(ctx: DraftContext, instruction: str | None) -> Part:
         f"新的一年，我们将在{leaders}的坚强领导下，坚定信心、真抓实干，"
         "奋力推动科技创新工作再上新台阶。"
     )
-    return Part("closing", prompt, check, fallback)
+    return _with_exemplars(Part("closing", prompts[0], check, fallback), prompts, exemplars, leaders)
 
 
 # --------------------------------------------------------------------------- running parts
@@ -514,6 +577,9 @@ def run_part(
         text = part.clean(answer.text)
         frame = part.frame_for(attempt)
         problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
+        problems += answer_problems(text, part.exemplars, part.own, note)
+        if not problems and part.claim is not None:
+            problems = part.claim(text)  # the repetition guard, claimed only when all else passes
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
             problems.insert(0, TRUNCATED_PROBLEM)
         if not problems:
@@ -579,8 +645,13 @@ def draft_guided(
     ctx: DraftContext,
     instruction: str | None,
     on_retry: Callable[[int, LLMFailure, float], None],
+    exemplars: tuple[str, ...] = (),
 ) -> GuidedDraft:
-    """Run the section's parts in order and assemble the slot template."""
+    """Run the section's parts in order and assemble the slot template.
+
+    ``exemplars`` are the retrieved passages (numbers masked) shown as the example for
+    structure and phrasing (drafter.drafting.exemplars); without them the fixed examples.
+    """
     results: dict[str, PartResult] = {}
 
     def run(part: Part) -> PartResult:
@@ -588,10 +659,10 @@ def draft_guided(
         return results[part.name]
 
     if task.work_area is not None:
-        measures = run(measures_part(task, ctx, instruction)).text
+        measures = run(measures_part(task, ctx, instruction, exemplars)).text
         return GuidedDraft(insert_results(measures, results_sentence(task.slots)), results)
     if task.id == "opening":
-        lead = run(opening_part(task, ctx, instruction)).text
+        lead = run(opening_part(task, ctx, instruction, exemplars)).text
         lead = re.sub(r"^(\{YEAR\}年|今年|本年度|全年)[，,]?", "", lead)
         return GuidedDraft("{YEAR}年，" + lead + results_sentence(task.slots), results)
     if task.id in ("problems", "plan_priorities"):
@@ -606,20 +677,20 @@ def draft_guided(
         if not items:
             return GuidedDraft(fallback_template(task, ctx.figures.bureau), results)
         elaborations = {
-            item.id: run(elaborate_part(item, kind, ctx, instruction)) for item in items
+            item.id: run(elaborate_part(item, kind, ctx, instruction, exemplars)) for item in items
         }
         return GuidedDraft(lead + _enumerated_with_elaborations(items, elaborations), results)
     if task.id == "plan_targets":
         targets = [s for s in task.slots if s.role == "plan_target"]
         if not targets:
             return GuidedDraft(fallback_template(task, ctx.figures.bureau), results)
-        lead = run(targets_lead_part(ctx, instruction)).text.rstrip("。；，")
+        lead = run(targets_lead_part(ctx, instruction, exemplars)).text.rstrip("。；，")
         if not lead.endswith(("：", ":")):
             lead += "，主要预期目标是："
         listed = [target_item(t) for t in targets]
         return GuidedDraft("{NEXT_YEAR}年，" + lead + "；".join(listed) + "。", results)
     if task.id == "closing":
-        return GuidedDraft(run(closing_part(ctx, instruction)).text, results)
+        return GuidedDraft(run(closing_part(ctx, instruction, exemplars)).text, results)
     raise ValueError(f"guided drafting does not handle section {task.id}")
 
 
