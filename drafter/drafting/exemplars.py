@@ -30,6 +30,12 @@ CANDIDATES = 8  # hits asked of the retriever before the bureau/region boost re-
 GUIDED_EXEMPLARS = 2
 PASSAGE_CHARS = 260  # measured: the small model copies long passages
 SHORT_PASSAGE_CHARS = 150  # for the per-item elaborations, asked once per item
+# Sections without a heading (the opening and closing paragraphs) are looked up by the
+# words such paragraphs use; the kind filter does the rest.
+KIND_QUERIES = {
+    "opening": "今年以来 坚持 全年 科技创新工作 取得 成效",
+    "closing": "新的一年 坚强领导 真抓实干 再上新台阶",
+}
 
 
 def boosted_score(hit: SearchHit, bureau: str, region: str | None) -> float:
@@ -61,9 +67,10 @@ def guided_exemplars(task: SectionTask, ctx: DraftContext) -> list[Exemplar]:
     """The passages guided drafting shows for ``task`` (empty without a store or hits)."""
     from drafter.drafting.chain import as_exemplar  # chain imports this module
 
-    if ctx.retriever is None or not task.query:
+    query = task.query or KIND_QUERIES.get(str(task.kind), "")
+    if ctx.retriever is None or not query:
         return []
-    hits = ctx.retriever(task.query, str(task.kind), CANDIDATES)
+    hits = ctx.retriever(query, str(task.kind), CANDIDATES)
     ranked = rank_hits(hits, ctx.figures.bureau, ctx.figures.region)[:GUIDED_EXEMPLARS]
     limit = SHORT_PASSAGE_CHARS if task.id in ("problems", "plan_priorities") else PASSAGE_CHARS
     exemplars = []

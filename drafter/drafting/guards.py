@@ -86,9 +86,7 @@ def stock_phrases(path: Path = STOCK_PATH) -> frozenset[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return frozenset()
-    return frozenset(
-        ln.split("\t", 1)[0] for ln in lines if ln.strip() and not ln.startswith("#")
-    )
+    return frozenset(ln.split("\t", 1)[0] for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
 def copied_run(
@@ -237,7 +235,5 @@ def answer_problems(text: str, exemplars: Iterable[str], own: str, feedback: str
     problems = copy_problems(text, exemplars, own)
     echoed = echoed_feedback(text, feedback.splitlines())
     if echoed:
-        problems.append(
-            f"输出中混入了上一稿的问题说明（“{echoed}”），只输出正文，不要写问题说明。"
-        )
+        problems.append(f"输出中混入了上一稿的问题说明（“{echoed}”），只输出正文，不要写问题说明。")
     return problems

@@ -419,9 +419,7 @@ def opening_part(
 
 
 def _with_exemplars(part: Part, prompts: list[str], exemplars: tuple[str, ...], own: str) -> Part:
-    return dataclasses.replace(
-        part, alternatives=tuple(prompts[1:]), exemplars=exemplars, own=own
-    )
+    return dataclasses.replace(part, alternatives=tuple(prompts[1:]), exemplars=exemplars, own=own)
 
 
 @dataclass(frozen=True)
@@ -525,7 +523,9 @@ def targets_lead_part(
         cut = text.find("目标是")
         return text[: cut + 3] + "：" if cut >= 0 else text
 
-    part = Part("lead", prompts[0], check, "我局将紧扣高质量发展要求，主要预期目标是：", clean=clean)
+    part = Part(
+        "lead", prompts[0], check, "我局将紧扣高质量发展要求，主要预期目标是：", clean=clean
+    )
     return _with_exemplars(part, prompts, exemplars, "")
 
 
@@ -550,7 +550,9 @@ def closing_part(
         f"新的一年，我们将在{leaders}的坚强领导下，坚定信心、真抓实干，"
         "奋力推动科技创新工作再上新台阶。"
     )
-    return _with_exemplars(Part("closing", prompts[0], check, fallback), prompts, exemplars, leaders)
+    return _with_exemplars(
+        Part("closing", prompts[0], check, fallback), prompts, exemplars, leaders
+    )
 
 
 # --------------------------------------------------------------------------- running parts
