@@ -21,6 +21,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from drafter.drafting.compose import fallback_template
+from drafter.drafting.exemplars import guided_exemplars
+from drafter.drafting.guards import FrameRegistry
 from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
@@ -75,6 +77,8 @@ class DraftContext:
     # "guided": small local models write short number-free pieces (drafter.drafting.guided);
     # "slots": the model writes the whole section with slots.
     mode: str = "slots"
+    # lead and closing frames used so far in this run (guided drafting's repetition guard)
+    frames: FrameRegistry = field(default_factory=FrameRegistry)
     _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)
 
     def guided_prompts(self) -> GuidedPrompts:
@@ -244,14 +248,14 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
     if task.container:
         raise ValueError(f"section {task.id} is heading-only and is never drafted")
     guided = ctx.mode == "guided" and supports(task)
-    # Guided pieces are too short to need exemplars, and the small model copies them.
-    exemplars = [] if guided else exemplars_for(task, ctx)
+    # Guided pieces get short passages, preferring the bureau's own (drafting.exemplars).
+    exemplars = guided_exemplars(task, ctx) if guided else exemplars_for(task, ctx)
     history: list[str] = []
 
     def make_version(
         text: str,
         template: str,
-        origin: Literal["model", "fallback"],
+        origin: Literal["model", "fallback", "code"],
         check: Verification,
         sent: str,
     ) -> Version:
@@ -264,7 +268,7 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
             model=ctx.model_name,
             prompt_hash=sent,
             instruction=request.instruction,
-            exemplars=exemplars,
+            exemplars=exemplars if origin != "code" else [],
             figures_used=_used_slots(template),
             verification=check,
         )
@@ -274,7 +278,8 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
             ctx.on_retry(task, attempt, failure, delay)
 
     if guided:
-        return _guided_version(task, ctx, request.instruction, notice, make_version)
+        shown = tuple(e.text for e in exemplars)
+        return _guided_version(task, ctx, request.instruction, notice, make_version, shown)
 
     messages = build_messages(task, ctx, exemplars, request.instruction)
     first_hash = prompt_hash(messages)
@@ -346,10 +351,13 @@ def _guided_version(
     ctx: DraftContext,
     instruction: str | None,
     notice: Callable[[int, LLMFailure, float], None],
-    make_version: Callable[[str, str, Literal["model", "fallback"], Verification, str], Version],
+    make_version: Callable[
+        [str, str, Literal["model", "fallback", "code"], Verification, str], Version
+    ],
+    exemplars: tuple[str, ...] = (),
 ) -> Version:
     """Draft piece by piece (drafter.drafting.guided); the assembled template is checked like any other."""
-    guided = draft_guided(task, ctx, instruction, notice)
+    guided = draft_guided(task, ctx, instruction, notice, exemplars)
     facts = {s.ref for s in task.slots if s.role == "fact"}
     check_task = dataclasses.replace(task, required=[r for r in task.required if r not in facts])
     problems = template_problems(guided.template, check_task, ctx.table)
@@ -362,7 +370,11 @@ def _guided_version(
     notes: list[str] = []
     if fell_back and from_model:
         notes.append("本节部分文字由程序按数据生成（模型多次未达要求），请人工润色。")
-    origin: Literal["model", "fallback"] = "model" if from_model and not problems else "fallback"
+    origin: Literal["model", "fallback", "code"] = (
+        "model" if from_model and not problems else "fallback"
+    )
+    if not guided.parts and not problems:
+        origin = "code"  # nothing for the model to write (e.g. no targets): no model failure
     if origin == "fallback":
         notes.append("模型多次违反规则，本节改用程序按数据生成的段落，请人工润色。")
     return make_version(

@@ -13,22 +13,30 @@ template then goes through the same rendering and verification as any other draf
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter.drafting.compose import (
     enumerate_items,
     fallback_template,
     results_sentence,
     target_item,
+)
+from drafter.drafting.exemplars import example_blocks
+from drafter.drafting.guards import answer_problems
+from drafter.drafting.guided_prompts import (
+    GUIDED_DIR as GUIDED_DIR,
+)
+from drafter.drafting.guided_prompts import GuidedPrompts as GuidedPrompts
+from drafter.drafting.guided_prompts import MeasuresExample as MeasuresExample
+from drafter.drafting.guided_prompts import (
+    load_measures_examples as load_measures_examples,
 )
 from drafter.drafting.guided_text import (  # re-exported: the helpers' public home was here
     ORDINAL_RE as ORDINAL_RE,
@@ -44,85 +52,18 @@ from drafter.drafting.guided_text import names_topic as names_topic
 from drafter.drafting.guided_text import tidy as tidy
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
-from drafter.drafting.prompts import PROMPTS_DIR, PromptTemplate, load_prompt
-from drafter.errors import ConfigError
 from drafter.figures import Slot
 from drafter.lint.drafting import lint_problems
 from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
 from drafter.llm.config import LOCAL_MODEL_NAME
 from drafter.llm.errors import LLMFailure
-from drafter.text.sentences import FULL_STOPS
+from drafter.text.slots import find_slots
 from drafter.text.violations import find_violations
 
 if TYPE_CHECKING:
     from drafter.drafting.chain import DraftContext
 
-GUIDED_DIR = PROMPTS_DIR / "guided"
-SLOT_TOKEN_RE = re.compile(r"\{([A-Z]+\d+(?:\.\d+|\.[a-z]+)?)\}")
-
 DraftMode = Literal["auto", "slots", "guided"]
-
-
-class MeasuresExample(BaseModel):
-    """A one-shot example of the measures prompt (another bureau's topic, invented facts)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    topic: str = Field(min_length=2)
-    facts: tuple[str, ...] = Field(min_length=1)
-    output: str = Field(min_length=10)
-
-    @property
-    def frame(self) -> str:
-        """The generic sentences around the 一是/二是 items: the lead and the closing."""
-        return "。".join(
-            s for s in re.split(f"[{FULL_STOPS}]", self.output) if s and not ORDINAL_RE.search(s)
-        )
-
-
-def load_measures_examples(path: Path) -> tuple[MeasuresExample, ...]:
-    """The example pool, with a Chinese message naming the file and entry when it is broken."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"无法读取示例文件 {path}：{exc}") from None
-    if not isinstance(data, list) or not data:
-        raise ConfigError(f"示例文件 {path} 应为非空列表（每项含 topic、facts、output）。")
-    examples = []
-    for index, item in enumerate(data):
-        try:
-            examples.append(MeasuresExample.model_validate(item))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(x) for x in (index, *err["loc"]))
-            raise ConfigError(
-                f"示例文件 {path} 的 {where} 有误：{err['msg']}",
-                hint="每项需要 topic（主题）、facts（至少一条事实）和 output（示例正文）。",
-            ) from None
-    return tuple(examples)
-
-
-class GuidedPrompts(BaseModel):
-    """The prompts of guided drafting, loaded and checked like every other prompt."""
-
-    model_config = ConfigDict(frozen=True)
-
-    system: PromptTemplate
-    measures: PromptTemplate
-    opening: PromptTemplate
-    elaborate: PromptTemplate
-    targets_lead: PromptTemplate
-    closing: PromptTemplate
-    retry: PromptTemplate
-    measures_examples: tuple[MeasuresExample, ...]
-
-    @classmethod
-    def load(cls, directory: Path = GUIDED_DIR) -> GuidedPrompts:
-        names = ("system", "measures", "opening", "elaborate", "targets_lead", "closing", "retry")
-        return cls(
-            **{n: load_prompt(n, directory) for n in names},
-            measures_examples=load_measures_examples(directory / "measures_examples.yaml"),
-        )
 
 
 @dataclass
@@ -142,6 +83,12 @@ class Part:
     # Per prompt (first, then alternatives): the example's generic lead and closing
     # sentences, which may be borrowed; its facts and topic may not.
     frames: tuple[str, ...] = ()
+    # Retrieved passages shown (drafter.drafting.exemplars): no run of them may be copied.
+    exemplars: tuple[str, ...] = ()
+    own: str = ""  # what the task itself gives (facts, topic): writing it is not copying
+    # Called once the answer passes every check; its problems send the answer back
+    # (the repetition guard: a lead or closing frame used up by other sections).
+    claim: Callable[[str], list[str]] | None = None
 
     def _index(self, attempt: int) -> int:
         return (attempt - 1) % (1 + len(self.alternatives))
@@ -208,7 +155,9 @@ def _instruction_line(instruction: str | None) -> str:
     return f"【本次修改要求】{instruction}\n" if instruction else ""
 
 
-def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+def measures_part(
+    task: SectionTask, ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
     data = ctx.table.data_texts()
     facts = [s for s in task.slots if s.role == "fact"]
     topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
@@ -219,18 +168,25 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
         expected_slots |= {s.id for s in subs}
         if not subs:
             plain_facts.append(fact.text)
-    examples = examples_for(task, ctx.guided_prompts().measures_examples)
-    prompts = [
-        ctx.guided_prompts().measures.render(
-            bureau=ctx.figures.bureau,
-            topic=topic,
-            facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
-            instruction=_instruction_line(instruction),
+    guided = ctx.guided_prompts()
+    examples = examples_for(task, guided.measures_examples)
+    blocks = example_blocks(guided, exemplars) or [
+        guided.example_fixed.render(
             example_topic=example.topic,
             example_facts="\n".join(f"- {f}" for f in example.facts),
             example_output=example.output,
         )
         for example in examples
+    ]
+    prompts = [
+        guided.measures.render(
+            bureau=ctx.figures.bureau,
+            topic=topic,
+            facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in blocks
     ]
 
     def check(text: str) -> list[str]:
@@ -239,7 +195,7 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
             text, expected_slots, min_len=30, max_len=200 + 3 * fact_chars, data_texts=data
         )
         problems += placement_problems(text, ctx.table)
-        missing = sorted(expected_slots - set(SLOT_TOKEN_RE.findall(text)))
+        missing = sorted(expected_slots - set(find_slots(text)))
         if missing:
             where = "；".join(
                 line[2:] for line in lines if any("{" + m + "}" in line for m in missing)
@@ -266,7 +222,12 @@ def measures_part(task: SectionTask, ctx: DraftContext, instruction: str | None)
         fallback,
         alternatives=tuple(prompts[1:]),
         topic=topic,
-        frames=tuple(e.frame for e in examples),
+        # a retrieved passage is guarded by the copy guard (drafter.drafting.guards), so
+        # the whole of it counts as frame for the fixed examples' clause check
+        frames=exemplars or tuple(e.frame for e in examples),
+        exemplars=exemplars,
+        own=topic + "".join(lines),
+        claim=lambda text: ctx.frames.claim(task.id, text, topic + "".join(lines)),
     )
 
 
@@ -281,12 +242,20 @@ def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[M
     return usable[start:] + usable[:start]
 
 
-def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) -> Part:
+def opening_part(
+    task: SectionTask, ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
     data = ctx.table.data_texts()
     areas = "、".join(s.name for s in ctx.figures.sections) or "各项科技工作"
-    prompt = ctx.guided_prompts().opening.render(
-        bureau=ctx.figures.bureau, areas=areas, instruction=_instruction_line(instruction)
-    )
+    prompts = [
+        ctx.guided_prompts().opening.render(
+            bureau=ctx.figures.bureau,
+            areas=areas,
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
 
     def check(text: str) -> list[str]:
         problems = common_problems(text, set(), min_len=30, max_len=220, data_texts=data)
@@ -298,7 +267,11 @@ def opening_part(task: SectionTask, ctx: DraftContext, instruction: str | None) 
         f"{ctx.figures.bureau}坚持以创新驱动发展为引领，聚焦科技创新重点任务，"
         "统筹推进各项科技工作，取得积极成效。"
     )
-    return Part("lead", prompt, check, fallback)
+    return _with_exemplars(Part("lead", prompts[0], check, fallback), prompts, exemplars, areas)
+
+
+def _with_exemplars(part: Part, prompts: list[str], exemplars: tuple[str, ...], own: str) -> Part:
+    return dataclasses.replace(part, alternatives=tuple(prompts[1:]), exemplars=exemplars, own=own)
 
 
 @dataclass(frozen=True)
@@ -341,18 +314,26 @@ def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
 
 
 def elaborate_part(
-    item: Slot, kind: ElaborationKind, ctx: DraftContext, instruction: str | None
+    item: Slot,
+    kind: ElaborationKind,
+    ctx: DraftContext,
+    instruction: str | None,
+    exemplars: tuple[str, ...] = (),
 ) -> Part:
     data = ctx.table.data_texts()
-    prompt = ctx.guided_prompts().elaborate.render(
-        bureau=ctx.figures.bureau,
-        what=kind.what,
-        item=item.text,
-        add=kind.add,
-        example_item=kind.example_item,
-        example_add=kind.example_add,
-        instruction=_instruction_line(instruction),
-    )
+    prompts = [
+        ctx.guided_prompts().elaborate.render(
+            bureau=ctx.figures.bureau,
+            what=kind.what,
+            item=item.text,
+            add=kind.add,
+            example_item=kind.example_item,
+            example_add=kind.example_add,
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
     labels = (kind.what, kind.add, "问题", "存在的问题", "重点工作", "具体措施", "补充", "输出")
 
     def check(text: str) -> list[str]:
@@ -365,21 +346,27 @@ def elaborate_part(
             problems.append("只写一句，不要写“一是二是”。")
         return problems
 
-    return Part(
+    part = Part(
         f"elaborate:{item.id}",
-        prompt,
+        prompts[0],
         check,
         "",
         optional=True,
         clean=lambda raw: extract_addition(raw, item.text, labels),
     )
+    return _with_exemplars(part, prompts, exemplars, item.text)
 
 
-def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
+def targets_lead_part(
+    ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
     data = ctx.table.data_texts()
-    prompt = ctx.guided_prompts().targets_lead.render(
-        bureau=ctx.figures.bureau, instruction=_instruction_line(instruction)
-    )
+    prompts = [
+        ctx.guided_prompts().targets_lead.render(
+            bureau=ctx.figures.bureau, instruction=_instruction_line(instruction), example=block
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
 
     def check(text: str) -> list[str]:
         return common_problems(text, set(), min_len=12, max_len=100, data_texts=data)
@@ -390,15 +377,26 @@ def targets_lead_part(ctx: DraftContext, instruction: str | None) -> Part:
         cut = text.find("目标是")
         return text[: cut + 3] + "：" if cut >= 0 else text
 
-    return Part("lead", prompt, check, "我局将紧扣高质量发展要求，主要预期目标是：", clean=clean)
+    part = Part(
+        "lead", prompts[0], check, "我局将紧扣高质量发展要求，主要预期目标是：", clean=clean
+    )
+    return _with_exemplars(part, prompts, exemplars, "")
 
 
-def closing_part(ctx: DraftContext, instruction: str | None) -> Part:
+def closing_part(
+    ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
+) -> Part:
     data = ctx.table.data_texts()
     leaders = leaders_of(ctx.figures.region)
-    prompt = ctx.guided_prompts().closing.render(
-        bureau=ctx.figures.bureau, leaders=leaders, instruction=_instruction_line(instruction)
-    )
+    prompts = [
+        ctx.guided_prompts().closing.render(
+            bureau=ctx.figures.bureau,
+            leaders=leaders,
+            instruction=_instruction_line(instruction),
+            example=block,
+        )
+        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+    ]
 
     def check(text: str) -> list[str]:
         return common_problems(text, set(), min_len=20, max_len=160, data_texts=data)
@@ -407,7 +405,9 @@ def closing_part(ctx: DraftContext, instruction: str | None) -> Part:
         f"新的一年，我们将在{leaders}的坚强领导下，坚定信心、真抓实干，"
         "奋力推动科技创新工作再上新台阶。"
     )
-    return Part("closing", prompt, check, fallback)
+    return _with_exemplars(
+        Part("closing", prompts[0], check, fallback), prompts, exemplars, leaders
+    )
 
 
 # --------------------------------------------------------------------------- running parts
@@ -434,6 +434,9 @@ def run_part(
         text = part.clean(answer.text)
         frame = part.frame_for(attempt)
         problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
+        problems += answer_problems(text, part.exemplars, part.own, note)
+        if not problems and part.claim is not None:
+            problems = part.claim(text)  # the repetition guard, claimed only when all else passes
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
             problems.insert(0, TRUNCATED_PROBLEM)
         if not problems:
@@ -499,8 +502,13 @@ def draft_guided(
     ctx: DraftContext,
     instruction: str | None,
     on_retry: Callable[[int, LLMFailure, float], None],
+    exemplars: tuple[str, ...] = (),
 ) -> GuidedDraft:
-    """Run the section's parts in order and assemble the slot template."""
+    """Run the section's parts in order and assemble the slot template.
+
+    ``exemplars`` are the retrieved passages (numbers masked) shown as the example for
+    structure and phrasing (drafter.drafting.exemplars); without them the fixed examples.
+    """
     results: dict[str, PartResult] = {}
 
     def run(part: Part) -> PartResult:
@@ -508,10 +516,10 @@ def draft_guided(
         return results[part.name]
 
     if task.work_area is not None:
-        measures = run(measures_part(task, ctx, instruction)).text
+        measures = run(measures_part(task, ctx, instruction, exemplars)).text
         return GuidedDraft(insert_results(measures, results_sentence(task.slots)), results)
     if task.id == "opening":
-        lead = run(opening_part(task, ctx, instruction)).text
+        lead = run(opening_part(task, ctx, instruction, exemplars)).text
         lead = re.sub(r"^(\{YEAR\}年|今年|本年度|全年)[，,]?", "", lead)
         return GuidedDraft("{YEAR}年，" + lead + results_sentence(task.slots), results)
     if task.id in ("problems", "plan_priorities"):
@@ -526,20 +534,20 @@ def draft_guided(
         if not items:
             return GuidedDraft(fallback_template(task, ctx.figures.bureau), results)
         elaborations = {
-            item.id: run(elaborate_part(item, kind, ctx, instruction)) for item in items
+            item.id: run(elaborate_part(item, kind, ctx, instruction, exemplars)) for item in items
         }
         return GuidedDraft(lead + _enumerated_with_elaborations(items, elaborations), results)
     if task.id == "plan_targets":
         targets = [s for s in task.slots if s.role == "plan_target"]
         if not targets:
             return GuidedDraft(fallback_template(task, ctx.figures.bureau), results)
-        lead = run(targets_lead_part(ctx, instruction)).text.rstrip("。；，")
+        lead = run(targets_lead_part(ctx, instruction, exemplars)).text.rstrip("。；，")
         if not lead.endswith(("：", ":")):
             lead += "，主要预期目标是："
         listed = [target_item(t) for t in targets]
         return GuidedDraft("{NEXT_YEAR}年，" + lead + "；".join(listed) + "。", results)
     if task.id == "closing":
-        return GuidedDraft(run(closing_part(ctx, instruction)).text, results)
+        return GuidedDraft(run(closing_part(ctx, instruction, exemplars)).text, results)
     raise ValueError(f"guided drafting does not handle section {task.id}")
 
 

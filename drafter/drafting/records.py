@@ -11,11 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Origin = Literal["model", "fallback", "edit", "import", "reviewed"]
+Origin = Literal["model", "fallback", "code", "edit", "import", "reviewed"]
 
 ORIGIN_LABELS: dict[str, str] = {
     "model": "模型生成",
     "fallback": "程序按数据生成（兜底）",
+    "code": "程序按数据生成（本节无需模型）",
     "edit": "人工修改",
     "import": "导入",
     "reviewed": "审阅修改（Word 导入）",

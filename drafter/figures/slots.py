@@ -2,7 +2,7 @@
 
 Principle 1 of the design: numbers are written by code, never by the model. The model
 refers to a figure only through a slot such as ``{F3}`` or ``{F3.yoy}``;
-:class:`SlotTable` renders it ("15家", "同比增长25.0%"), and
+:class:`SlotTable` renders it ("15家", "同比增长25%"), and
 :meth:`SlotTable.allowed_values` tells a number checker which numbers (with units) a
 draft may contain. Split out of the figures model.
 
@@ -20,7 +20,7 @@ slot                    renders                                              whe
 ``{F1.yoy}``            同比增长16.7% / 比上年提高2.1个百分点 / 与上年持平    previous
 ``{F1.delta}``          增加6家                                              previous
 ``{F1.target}``         40家                                                 target
-``{F1.rate}``           完成年度目标的105.0%                                 target
+``{F1.rate}``           完成年度目标的105%                                   target
 ``{F1.status}``         超额完成年度目标                                     target
 ``{K1}``                a whole fact sentence (facts numbered globally)      always
 ``{K1.1}``              3场 — the n-th number inside fact K1                 always

@@ -12,18 +12,18 @@ All arithmetic is :class:`~decimal.Decimal` with ROUND_HALF_UP; percentages 1 de
   "比上年提高2.1个百分点". Previous 0 → "实现零的突破" (no percentage). Multiples follow
   the Chinese convention 增长1倍 = 翻一番 = 2×: exactly 2×/4×/8× → "同比翻一番/翻两番/
   翻三番"; other values above 2× → "同比增长X倍" with X = value ÷ previous − 1 (1 decimal,
-  or an integer when exact); below 2× → a percentage ("同比增长99.0%"). A negative value or
+  or an integer when exact); below 2× → a percentage ("同比增长99%"). A negative value or
   previous (amounts) is worded as an amount: "比上年增加60万元". Half-year summaries say
   "上年同期".
 * ``.delta``: "增加6家" / "减少60万元" / "提高0.17个百分点" / "与上年持平".
-* 完成率 (``.rate``): ``value ÷ target``: "完成年度目标的105.0%" (half-year:
+* 完成率 (``.rate``): ``value ÷ target``: "完成年度目标的105%" (half-year:
   "完成全年目标的52.3%"). For ``%`` units it is the gap in 百分点, as such targets are
   reported: "高于年度目标0.03个百分点" / "达到年度目标" / "低于年度目标0.1个百分点".
 * ``.status``: "超额完成年度目标" (> target) / "完成年度目标" (= target) /
   "未完成年度目标" (< target); half-year: "提前完成全年目标" / "完成全年目标任务过半" /
   "完成全年目标进度低于时间进度".
 * A rounded percentage never hides a difference: 0.04% is shown as "0.04%", not "0.0%",
-  and 99.96% of target is not shown as "100.0%".
+  and 99.96% of target is not shown as "100%". An integral result drops ".0" (format_derived).
 """
 
 from __future__ import annotations
@@ -126,7 +126,16 @@ def change_wording(
         return Wording(f"同比增长{format_number(shown)}倍", ((shown, "倍"),))
     pct = percent_change(value, previous, places)
     verb = "增长" if pct > 0 else "下降"
-    return Wording(f"同比{verb}{format_number(abs(pct))}%", ((abs(pct), "%"),))
+    return Wording(f"同比{verb}{format_derived(abs(pct))}%", ((abs(pct), "%"),))
+
+
+def format_derived(value: Decimal) -> str:
+    """A number code computed (同比, 完成率) as the genre writes it: an integral result
+    without ".0" (完成年度目标的105%), others to the places computed (同比增长16.7%).
+    Figures from the data are never passed here: they keep the decimals they were given."""
+    if value == value.to_integral_value():
+        return format_number(int(value))
+    return format_number(value)
 
 
 def completion_wording(
@@ -136,7 +145,7 @@ def completion_wording(
     period: Period = Period.ANNUAL,
     places: int = 1,
 ) -> Wording:
-    """完成率 as a phrase: "完成年度目标的105.0%"; for units of % the gap in 百分点:
+    """完成率 as a phrase: "完成年度目标的105%"; for units of % the gap in 百分点:
     "高于年度目标0.03个百分点" / "达到年度目标" / "低于年度目标0.1个百分点"."""
     goal = target_name(period)
     if is_percent_unit(unit):
@@ -146,7 +155,7 @@ def completion_wording(
         word = "高于" if gap > 0 else "低于"
         return Wording(f"{word}{goal}{format_number(abs(gap))}个百分点", ((abs(gap), "个百分点"),))
     rate = completion_rate(value, target, places)
-    return Wording(f"完成{goal}的{format_number(rate)}%", ((rate, "%"),))
+    return Wording(f"完成{goal}的{format_derived(rate)}%", ((rate, "%"),))
 
 
 def status_wording(value: Number, target: Number, period: Period = Period.ANNUAL) -> Wording:

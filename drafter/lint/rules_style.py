@@ -11,6 +11,7 @@ from importlib import resources
 from drafter.lint.base import HOUSE, Finding, LintDoc, Severity, finding, rule
 from drafter.text.markers import strip_marker
 from drafter.text.sentences import sentence_spans
+from drafter.text.slots import SLOT_RE
 from drafter.text.structural import is_structural
 
 R_FRAME = rule(
@@ -29,7 +30,7 @@ FRAME_CHARS = 6  # the opening that makes a frame
 FRAME_REPEATS = 3
 _LEADS = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|再次|最后|同时|此外|另外)[，,]?")
 _CLAUSE_END = re.compile(r"[，。；：！？,;:!?、\n]|$")
-_SLOT = re.compile(r"\{[A-Z][A-Za-z0-9_.]*\}")
+_SLOT = SLOT_RE  # drafter.text.slots: the one slot grammar
 _HEADING_LINE = re.compile(
     r"^[ \t\u3000]*(?:#{1,6}[ \t]+)?(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.．、](?!\d))"
 )

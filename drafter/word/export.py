@@ -196,7 +196,7 @@ def _add_review_comments(state: SectionState, part: _SectionBlocks) -> None:
     anchor = part.anchor
     if version is None or anchor is None:
         return
-    sources = _exemplar_lines(state)
+    sources = exemplar_lines(state)
     if sources:
         anchor.comments.append("本节参考的范文：\n" + "\n".join(sources))
     flags = section_flags(state)
@@ -224,7 +224,7 @@ def _block_quoting(flag: str, blocks: list[Block]) -> Block | None:
     return None
 
 
-def _exemplar_lines(state: SectionState) -> list[str]:
+def exemplar_lines(state: SectionState) -> list[str]:
     version = state.current_version
     if version is None:
         return []

@@ -48,6 +48,27 @@ def task_block(prompt: str) -> str:
     return prompt.split("【任务】", 1)[-1]
 
 
+FRAMES = [
+    (
+        "我局坚持统筹谋划、精准施策，持续推动这项工作。",
+        "相关工作成效明显，为全县发展提供了有力支撑。",
+    ),
+    ("我局聚焦重点任务，强化协同联动。", "各项举措落地见效，群众获得感持续增强。"),
+    ("今年以来，我局主动作为、多措并举。", "工作基础进一步夯实，发展后劲明显增强。"),
+    ("我局把这项工作摆在突出位置，压实责任。", "工作质效稳步提升，服务大局的能力不断提高。"),
+    ("我局紧扣年度任务，细化举措、狠抓落实。", "整体水平迈上新台阶，示范带动作用日益凸显。"),
+    ("我局坚持问题导向，补短板、强弱项。", "机制更加健全，保障更加有力。"),
+]
+
+
+def frames_for(topic: str) -> tuple[str, str]:
+    """The lead and closing the fake writes for an area (the first area gets the first)."""
+    return FRAMES[(sum(map(ord, topic)) + FRAME_SHIFT) % len(FRAMES)]
+
+
+FRAME_SHIFT = -sum(map(ord, "科技创新主体培育")) % len(FRAMES)
+
+
 def small_model(messages: list[dict[str, Any]]) -> str:
     """Behaves like the measured 1.5B model on a good day: copies placeholders and echoes labels."""
     prompt = last_user(messages)
@@ -56,7 +77,10 @@ def small_model(messages: list[dict[str, Any]]) -> str:
         items = "；".join(
             f"{'一二三四五六七八九十'[i]}是扎实推进，{f}" for i, f in enumerate(facts)
         )
-        return f"我局坚持统筹谋划、精准施策，持续推动这项工作。{items}。相关工作成效明显，为全县发展提供了有力支撑。"
+        topic = re.search(r"【任务】“([^”]+)”", prompt).group(1)  # type: ignore[union-attr]
+        # a different frame per area: one frame may open or close at most two sections
+        lead, closing = frames_for(topic + ("再" if "句式已在" in prompt else ""))
+        return f"{lead}{items}。{closing}"
     if "开头的总体情况段" in prompt:
         return "我局坚持创新驱动发展战略，聚焦科技创新重点任务，统筹推进各项工作，取得了积极成效。"
     if "具体措施：" in prompt or "具体表现或原因：" in prompt:

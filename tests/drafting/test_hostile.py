@@ -10,7 +10,8 @@ drafts against the loopback stub, which records every prompt. What must hold:
 * a naive model that obeys the injection (prints the system prompt, adds the "authoritative"
   numbers) cannot get either into the draft: verification sends it back, then code writes;
 * with a well-behaved model the draft is the same whether the corpus is clean or hostile;
-* guided drafting (the bundled small model) never shows corpus text at all.
+* guided drafting (the bundled small model) shows retrieved passages the same way: only
+  inside the fence, numbers masked, never in the system prompt.
 """
 
 from __future__ import annotations
@@ -254,7 +255,9 @@ def test_search_and_show_print_hostile_text_literally(stores: dict[str, Path]) -
         assert "[/][bold red]" in result.stdout
 
 
-def test_guided_drafting_never_shows_corpus_text(stores: dict[str, Path], tmp_path: Path) -> None:
+def test_guided_drafting_shows_corpus_text_only_inside_the_fence_with_numbers_masked(
+    stores: dict[str, Path], tmp_path: Path
+) -> None:
     prompts = draft(
         stores["hostile"],
         lambda body: Reply(content=small_model(body["messages"])),
@@ -263,10 +266,27 @@ def test_guided_drafting_never_shows_corpus_text(stores: dict[str, Path], tmp_pa
     )
 
     assert prompts
-    every_word = "\n".join(message_text(m) for call in prompts for m in call)
-    for text in [*INJECTIONS, *FOREIGN_NUMBERS, FENCE_OPEN, "创新平台能级不高"]:
-        assert text not in every_word, text
+    fenced_calls = 0
+    for prompt in human_prompts(prompts):
+        for number in FOREIGN_NUMBERS:
+            assert number not in prompt, number
+        if FENCE_OPEN not in prompt:
+            assert not any(text in prompt for text in INJECTIONS)
+            continue
+        fenced_calls += 1
+        assert prompt.count(FENCE_OPEN) == 1 and prompt.count(FENCE_CLOSE) == 1, prompt
+        start, end = prompt.index(FENCE_OPEN), prompt.index(FENCE_CLOSE)
+        before, fenced, after = prompt[:start], prompt[start:end], prompt[end:]
+        for text in INJECTIONS:
+            assert text not in before and text not in after, text
+        assert not re.search(r"[<＜﹤‹《]{2,}|[>＞﹥›》]{2,}", fenced[len(FENCE_OPEN) :])
+        assert not re.search(r"[{｛]\s*[A-Za-z_]+", fenced), "slot syntax from the corpus"
+    assert fenced_calls >= 5  # the store was really used
+    for call in prompts:
+        system = next(message_text(m) for m in call if m["role"] == "system")
+        assert not any(text in system for text in INJECTIONS)
+    draft_text = (tmp_path / "草稿" / "draft.md").read_text(encoding="utf-8")
+    for text in [*INJECTIONS, *FOREIGN_NUMBERS]:
+        assert text not in draft_text, text
     session = Session.open(tmp_path / "草稿")
-    for state in session.sections():
-        if state.current_version is not None:
-            assert state.current_version.exemplars == []
+    assert any(s.current_version and s.current_version.exemplars for s in session.sections())

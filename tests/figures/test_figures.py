@@ -336,7 +336,7 @@ def test_doubling_and_multiples_follow_the_chinese_convention() -> None:
     assert change_wording(40, 10, "家").text == "同比翻两番"
     assert change_wording(25, 10, "家").text == "同比增长1.5倍"
     assert change_wording(30, 10, "家").text == "同比增长2倍"
-    assert change_wording(199, 100, "家").text == "同比增长99.0%"
+    assert change_wording(199, 100, "家").text == "同比增长99%"
 
 
 def test_amounts_increase_or_decrease() -> None:
@@ -348,13 +348,13 @@ def test_amounts_increase_or_decrease() -> None:
 
 
 def test_completion_over_at_and_under_target() -> None:
-    assert completion_wording(42, 40, "家").text == "完成年度目标的105.0%"
+    assert completion_wording(42, 40, "家").text == "完成年度目标的105%"
     assert status_wording(42, 40).text == "超额完成年度目标"
-    assert completion_wording(6, 6, "个").text == "完成年度目标的100.0%"
+    assert completion_wording(6, 6, "个").text == "完成年度目标的100%"
     assert status_wording(6, 6).text == "完成年度目标"
-    assert completion_wording(1520, 1600, "万元").text == "完成年度目标的95.0%"
+    assert completion_wording(1520, 1600, "万元").text == "完成年度目标的95%"
     assert status_wording(1520, 1600).text == "未完成年度目标"
-    assert completion_wording(Decimal("1.41"), Decimal("1.5"), "亿元").text == "完成年度目标的94.0%"
+    assert completion_wording(Decimal("1.41"), Decimal("1.5"), "亿元").text == "完成年度目标的94%"
 
 
 def test_rate_targets_are_reported_as_a_gap_in_points() -> None:
@@ -424,7 +424,7 @@ def test_every_sub_slot_renders(figures: FiguresFile) -> None:
         "新型研发机构{F4.yoy}。{K1}，其中培训{K1.1}。{NEXT_YEAR}年新增高企{T1}。{P1}；{R1}。"
     )
     assert slots.render(text) == (
-        "2025年高企42家，上年36家，同比增长16.7%，增加6家；目标40家，完成年度目标的105.0%，"
+        "2025年高企42家，上年36家，同比增长16.7%，增加6家；目标40家，完成年度目标的105%，"
         "超额完成年度目标。研发投入强度2.03%，比上年提高0.17个百分点，高于年度目标0.03个百分点。"
         "技术合同同比翻一番。新型研发机构实现零的突破。组织高新技术企业认定政策培训3场，"
         "覆盖企业86家，其中培训3场。2026年新增高企6家以上。全社会研发投入强度仍低于全市平均水平；"
@@ -443,7 +443,7 @@ def test_slot_ids_are_global_and_stable(figures: FiguresFile) -> None:
 def test_render_tolerates_what_models_write_around_slots(figures: FiguresFile) -> None:
     slots = build_slot_table(figures)
     rendered = slots.render("{ F1 }、{{F1.yoy}}、｛f1.RATE｝")
-    assert rendered == "42家、同比增长16.7%、完成年度目标的105.0%"
+    assert rendered == "42家、同比增长16.7%、完成年度目标的105%"
 
 
 def test_unknown_slots_are_listed_in_the_error(figures: FiguresFile) -> None:

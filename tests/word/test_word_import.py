@@ -31,7 +31,7 @@ DATE = "2026年1月10日"
 runner = CliRunner()
 
 # phrases of the drafted example session (ScriptedDrafter), one per section
-OPENING = "2025，63家，同比增长16.7%"
+OPENING = "有效高新技术企业63家，同比增长16.7%"
 PROJECTS = "推动上年分年度拨付的省级项目资金全部到位"
 PLATFORMS_HEADING = "（三）科技创新平台建设"
 PLATFORMS = "6个，7个，同比下降14.3%"
@@ -39,7 +39,7 @@ IP = "648件，586件"
 GRASSROOTS = "98名，92名"
 TRANSFER_HEADING = "（五）科技成果转移转化"
 PROBLEMS = "研发人才引进难、留住难"
-CLOSING = "2025。二是强化要素保障，持续优化创新生态。"
+CLOSING = "2025。二是强化要素保障，持续优化创新生态，2024。"
 
 
 @pytest.fixture(scope="module")
