@@ -34,14 +34,15 @@ RetryPrinter = Callable[[SectionTask, int, object, float], None]
 
 
 def open_store_if_any(settings: Settings) -> object | None:
-    """The exemplar store, or None (with a note) when it is empty or absent."""
-    from drafter.corpus.store import CorpusStore
-
+    """The exemplar store, or None (with a note) when it is empty or absent (checked before
+    Chroma is imported: an absent store costs nothing)."""
     if settings.chroma_url is None and not (settings.store / "chroma.sqlite3").exists():
         err_console.print(
             f"[yellow]范文库 {settings.store} 不存在，本次不使用范文（可先运行 drafter ingest）。[/]"
         )
         return None
+    from drafter.corpus.store import CorpusStore
+
     store = CorpusStore.open(settings)
     if store.count() == 0:
         err_console.print("[yellow]范文库为空，本次不使用范文。[/]")
