@@ -24,10 +24,10 @@ REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "examples" / "figures-2025.yaml"
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        cmd, cwd=cwd, capture_output=True, text=True, timeout=600, env=env or dict(os.environ)
-    )
+def _run(cmd: list[str], cwd: Path) -> str:
+    """A command with the environment a fresh venv gets: no PYTHONPATH pointing elsewhere."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -61,13 +61,11 @@ def test_a_wheel_installed_into_a_fresh_venv_drafts_the_example(tmp_path: Path) 
     where = _run([str(py), "-c", "import drafter; print(drafter.__file__)"], tmp_path)
     assert where.startswith(fresh_site), where  # the installed copy, not this checkout
 
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     with StubLLMServer(ScriptedDrafter()) as server:
         _run(
             [str(fresh / "bin" / "drafter"), "draft", str(FIGURES), "--out", "d",
              "--store", "nostore", "--llm-base-url", server.base_url, "--llm-model", "stub"],
             cwd=tmp_path,
-            env=env,
         )  # fmt: skip
         assert server.calls > 0
     draft = (tmp_path / "d" / "draft.md").read_text(encoding="utf-8")
