@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 
-import click
 import typer
 from rich.markup import escape
 
@@ -23,6 +22,7 @@ from drafter.cli import model as model_cli
 from drafter.cli import regenerate as regenerate_cli
 from drafter.cli import session_cmd, settings_cmd
 from drafter.cli.common import Terminated, err_console
+from drafter.cli.usage import click_exception_types, is_help_request, usage_message
 from drafter.errors import DrafterError
 
 app = typer.Typer(
@@ -90,9 +90,16 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:  # click turns KeyboardInterrupt (and so Terminated) into Abort
         _interrupted()
-    except click.ClickException as exc:  # usage errors: bad option, missing argument
-        exc.show()
-        sys.exit(exc.exit_code)
+    except click_exception_types() as exc:  # usage errors: typer's vendored click or click
+        if is_help_request(exc):
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            sys.exit(0)
+        err_console.print(
+            f"[bold red]错误：[/]{escape(usage_message(exc))}", highlight=False, soft_wrap=True
+        )
+        sys.exit(int(getattr(exc, "exit_code", 2)) or 2)
 
 
 if __name__ == "__main__":
