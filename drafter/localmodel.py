@@ -95,6 +95,8 @@ _DISK_MARGIN: Final = 256 * 1024 * 1024
 _STOP_GRACE: Final = 10.0
 _PIP_TAIL: Final = 15
 _LOG_ROTATE: Final = 10 * 1024 * 1024
+# llama-cpp-python server's prompt cache: states of earlier prompts kept in RAM (1 GiB)
+_PROMPT_CACHE_ARGS: Final = ("--cache", "true", "--cache_type", "ram", "--cache_size", str(1 << 30))
 
 #: ``on_progress(phase, done, total)``; phase "download" counts packages, "join" and
 #: "verify" count bytes.
@@ -815,6 +817,7 @@ class LocalServer:
             # a request waiting for the model must not cut a streaming one short
             "--interrupt_requests",
             "false",
+            *(_PROMPT_CACHE_ARGS if self.settings.local_prompt_cache else ()),
         ]
 
     # -- context manager -----------------------------------------------------------

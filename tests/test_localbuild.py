@@ -238,3 +238,17 @@ def test_installed_build_reads_the_record_beside_the_wheel(
     record = localbuild.installed_build()
     assert record is not None
     assert record["variant"] == "native" and record["wheel_path"] == str(wheel)
+
+
+def test_prompt_cache_setting_adds_the_server_cache_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drafter.localmodel import LocalServer
+
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DRAFTER_LOCAL_PROMPT_CACHE", "false")
+    assert "--cache" not in LocalServer(load_settings()).argv(8000)
+    monkeypatch.setenv("DRAFTER_LOCAL_PROMPT_CACHE", "true")
+    argv = LocalServer(load_settings()).argv(8000)
+    assert argv[argv.index("--cache") + 1] == "true"
+    assert argv[argv.index("--cache_type") + 1] == "ram"
