@@ -252,3 +252,24 @@ def test_prompt_cache_setting_adds_the_server_cache_options(
     argv = LocalServer(load_settings()).argv(8000)
     assert argv[argv.index("--cache") + 1] == "true"
     assert argv[argv.index("--cache_type") + 1] == "ram"
+
+
+def test_model_status_json_reports_the_build(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, "DRAFTER_CACHE_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "drafter.cli.main", "model", "status", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert "llama_build" in data
+    build = data["llama_build"]
+    if build is not None and build.get("variant") != "unknown":  # installed by drafter
+        assert build["cmake_args"][0] == "-DGGML_NATIVE=OFF"
+        assert build["features"] and build["cpu_model"]
