@@ -218,7 +218,11 @@ def server_run(
 ) -> dict[str, Any]:
     """The section prompts through the llama.cpp server, one after another, streaming."""
     t_start = time.perf_counter()
-    with LocalServer(settings, threads=threads, reuse=reuse) as server:
+    command = None
+    if not reuse:  # llama_cpp may be importable only in the child (PYTHONPATH of a variant)
+        command = LocalServer(settings, threads=threads).argv(0)
+        command[command.index("--port") + 1] = "{port}"
+    with LocalServer(settings, threads=threads, reuse=reuse, command=command) as server:
         startup = time.perf_counter() - t_start
         client = openai.OpenAI(
             base_url=server.base_url,
