@@ -78,7 +78,7 @@ def measure(
     p_n = e_n = 0
     text = ""
     for messages in conversations:
-        llm.reset()  # no prefix reuse: every call evaluates its whole prompt
+        llm.reset()  # type: ignore[no-untyped-call]  # cold: every call evaluates its whole prompt
         llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
         out = llm.create_chat_completion(
             messages=list(messages),  # type: ignore[arg-type]
