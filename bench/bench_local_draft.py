@@ -76,10 +76,18 @@ class CallMeter(BaseCallbackHandler):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--threads", type=int, default=None, help="server threads (default all)")
+    parser.add_argument(
+        "--prompt-cache",
+        choices=["on", "off"],
+        default=None,
+        help="server prompt cache (--cache); default: the local_prompt_cache setting",
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
 
     settings = load_settings()
+    if args.prompt_cache is not None:
+        settings = settings.model_copy(update={"local_prompt_cache": args.prompt_cache == "on"})
     if not model_status(settings).verified:
         print("本地模型未安装：请先运行 drafter model install", file=sys.stderr)
         return 2
@@ -96,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory() as tmp,
-        LocalServer(settings, threads=args.threads) as server,
+        LocalServer(settings, threads=args.threads, reuse=False) as server,
     ):
         cfg = LLMConfig(
             provider="local",
@@ -147,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "model": LOCAL_MODEL_NAME,
         "threads": threads,
+        "prompt_cache": settings.local_prompt_cache,
         "sections": len(sections),
         "failed": sorted(result.failed),
         "draft_chars": len(draft),

@@ -162,6 +162,14 @@ class Settings(BaseSettings):
     local_ctx_size: int = Field(
         default=4096, ge=512, description="Context length (tokens) of the bundled llama.cpp server."
     )
+    local_prompt_cache: bool = Field(
+        default=False,
+        description=(
+            "Start the bundled llama.cpp server with its prompt cache (--cache, in RAM): "
+            "keeps the state of earlier prompts so a later prompt with the same prefix "
+            "skips evaluating it (the server always reuses the previous prompt's prefix)."
+        ),
+    )
     local_start_timeout: float = Field(
         default=120.0,
         gt=0,

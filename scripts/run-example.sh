@@ -8,7 +8,7 @@ bash scripts/setup.sh
 export ANONYMIZED_TELEMETRY=False
 drafter=.venv/bin/drafter
 out=${DRAFTER_EXAMPLE_OUT:-out/draft-2025}
-"$drafter" model install --model-only
+"$drafter" model install          # model file + smoke test of the llama.cpp build (rebuilds portable on SIGILL)
 "$drafter" ingest examples/
 "$drafter" corpus stats
 echo

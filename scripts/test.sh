@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export ANONYMIZED_TELEMETRY=False
-.venv/bin/drafter model install --model-only
+.venv/bin/drafter model install   # model file + smoke test of the llama.cpp build
 # The real-model end-to-end test fails instead of skipping if the model is missing.
 export DRAFTER_REQUIRE_LOCAL_MODEL=1
 .venv/bin/ruff check drafter tests bench

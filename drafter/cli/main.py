@@ -13,13 +13,13 @@ import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-import click
 import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
 from drafter import __version__
 from drafter.cli.common import Terminated, err_console
+from drafter.cli.usage import click_exception_types, is_help_request, usage_message
 from drafter.errors import DrafterError
 
 #: Command name → the drafter.cli module that registers it. A command's module (and so
@@ -154,9 +154,16 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:  # click turns KeyboardInterrupt (and so Terminated) into Abort
         _interrupted()
-    except click.ClickException as exc:  # usage errors: bad option, missing argument
-        exc.show()
-        sys.exit(exc.exit_code)
+    except click_exception_types() as exc:  # usage errors: typer's vendored click or click
+        if is_help_request(exc):
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            sys.exit(0)
+        err_console.print(
+            f"[bold red]错误：[/]{escape(usage_message(exc))}", highlight=False, soft_wrap=True
+        )
+        sys.exit(int(getattr(exc, "exit_code", 2)) or 2)
 
 
 if __name__ == "__main__":

@@ -9,18 +9,19 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from drafter.cli.common import JsonOpt, err_console, out_console, print_json
+from drafter.llm.build import build_is_current, ensure_build, installed_build
 from drafter.llm.config import LOCAL_MODEL_NAME
 from drafter.llm.local import (
     LLAMA_CPP_REQUIREMENT,
     MODEL_SHA256,
     find_running_server,
-    install_llama_cpp,
     install_model,
     llama_cpp_available,
     model_status,
     serve_forever,
     stop_recorded_server,
 )
+from drafter.llm.smoke import verify_build
 from drafter.settings import load_settings
 
 model_app = typer.Typer(help="内置本地模型：安装、启动服务、查看状态。", no_args_is_help=True)
@@ -47,22 +48,21 @@ def install(
     """安装本地模型服务（llama-cpp-python，需编译数分钟）和模型文件（约 1.1 GB）。"""
     settings = load_settings()
     if not model_only:
-        if llama_cpp_available():
-            err_console.print(f"[green]✓[/] {LLAMA_CPP_REQUIREMENT} 已安装。")
-        else:
+        if llama_cpp_available() and build_is_current(settings):
             err_console.print(
-                f"正在安装 {LLAMA_CPP_REQUIREMENT}：需要编译 llama.cpp，"
-                "双核机器约 7 分钟，请耐心等待……"
+                f"[green]✓[/] {LLAMA_CPP_REQUIREMENT} 已安装（本机 CPU 适用的构建）。"
             )
+        else:
             t0 = time.monotonic()
-            with err_console.status("编译安装中……") as status:
+            with err_console.status("安装 llama-cpp-python……") as status:
 
                 def on_line(line: str) -> None:
-                    status.update(f"编译安装中……[dim]{line[:90]}[/]")
+                    status.update(f"安装 llama-cpp-python……[dim]{line[:90]}[/]")
 
-                install_llama_cpp(on_line=on_line)
+                result = ensure_build(settings, on_line=on_line, say=_say)
             err_console.print(
-                f"[green]✓[/] {LLAMA_CPP_REQUIREMENT} 安装完成（{time.monotonic() - t0:.0f} 秒）。"
+                f"[green]✓[/] {LLAMA_CPP_REQUIREMENT} 安装完成（{result.spec.variant}："
+                f"{result.spec.describe()}，{time.monotonic() - t0:.0f} 秒）。"
             )
 
     t0 = time.monotonic()
@@ -91,6 +91,9 @@ def install(
     _say(f"  大小 {size:,} 字节，sha256 {MODEL_SHA256[:16]}… 校验通过")
     if tasks:
         _say(f"  用时 {time.monotonic() - t0:.0f} 秒")
+    if not model_only:
+        _say("试运行本地模型（短生成，检查本机能否运行这个构建）……")
+        verify_build(settings, say=_say)
     _say("启动服务：drafter model serve（显示 OpenAI 兼容接口地址）。")
 
 
@@ -138,6 +141,7 @@ def status(as_json: JsonOpt = False) -> None:
         "server_url": running.base_url if running else None,
         "server_pid": running.pid if running else None,
         "model_name": LOCAL_MODEL_NAME,
+        "llama_build": installed_build(),
     }
     if as_json:
         print_json(data)
@@ -156,6 +160,16 @@ def status(as_json: JsonOpt = False) -> None:
         _say(f"{ok} llama-cpp-python[server] 已安装")
     else:
         _say(f"{no} llama-cpp-python[server] 未安装。运行 drafter model install。")
+    build = data["llama_build"]
+    if isinstance(build, dict) and build.get("variant") != "unknown":
+        speed = build.get("speed") or {}
+        _say(
+            f"  构建：{build.get('variant')}（{'/'.join(build.get('features') or [])}），"
+            f"CPU {build.get('cpu_model')}；试运行 提示 {speed.get('prompt_tokens_per_s')} / "
+            f"生成 {speed.get('gen_tokens_per_s')} 词元/秒"
+        )
+        if build.get("fallback_reason"):
+            _say(f"  [yellow]改用此构建的原因：{build['fallback_reason']}[/]")
     if running:
         _say(f"{ok} 服务运行中：{running.base_url}（进程 {running.pid}）")
     else:

