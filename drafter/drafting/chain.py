@@ -183,19 +183,7 @@ def exemplars_for(task: SectionTask, ctx: DraftContext) -> list[Exemplar]:
     if ctx.retriever is None or not task.query:
         return []
     hits = ctx.retriever(task.query, str(task.kind), ctx.exemplar_k)
-    return [
-        Exemplar(
-            chunk_id=h.chunk.id,
-            doc_id=h.chunk.doc_id,
-            source=h.chunk.source,
-            heading_path=h.chunk.heading_path,
-            kind=h.chunk.kind,
-            year=h.chunk.year,
-            score=h.score,
-            text=as_exemplar(h.chunk.text),
-        )
-        for h in hits
-    ]
+    return [Exemplar.from_hit(h, as_exemplar(h.chunk.text)) for h in hits]
 
 
 def slot_table_text(task: SectionTask, table: SlotTable) -> str:

@@ -78,18 +78,8 @@ def guided_exemplars(task: SectionTask, ctx: DraftContext) -> list[Exemplar]:
         passage = cut_passage(as_exemplar(hit.chunk.text), limit)
         if not passage:
             continue
-        exemplars.append(
-            Exemplar(
-                chunk_id=hit.chunk.id,
-                doc_id=hit.chunk.doc_id,
-                source=hit.chunk.source,
-                heading_path=hit.chunk.heading_path,
-                kind=hit.chunk.kind,
-                year=hit.chunk.year,
-                score=boosted_score(hit, ctx.figures.bureau, ctx.figures.region),
-                text=passage,
-            )
-        )
+        score = boosted_score(hit, ctx.figures.bureau, ctx.figures.region)
+        exemplars.append(Exemplar.from_hit(hit, passage, score))
     return exemplars
 
 

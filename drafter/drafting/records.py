@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drafter.models import SearchHit
+
 Origin = Literal["model", "fallback", "code", "edit", "import", "reviewed"]
 
 ORIGIN_LABELS: dict[str, str] = {
@@ -45,6 +47,21 @@ class Exemplar(_Record):
     year: int | None = None
     score: float
     text: str
+
+    @classmethod
+    def from_hit(cls, hit: SearchHit, text: str, score: float | None = None) -> Exemplar:
+        """The passage of a retrieval hit as shown to the model (``text``: already masked)."""
+        chunk = hit.chunk
+        return cls(
+            chunk_id=chunk.id,
+            doc_id=chunk.doc_id,
+            source=chunk.source,
+            heading_path=chunk.heading_path,
+            kind=chunk.kind,
+            year=chunk.year,
+            score=hit.score if score is None else score,
+            text=text,
+        )
 
 
 class Verification(_Record):

@@ -15,6 +15,8 @@ from typing import Any
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from drafter.word.changes import run_like
+
 DATE = "2026-01-15T09:30:00Z"
 _ids = itertools.count(9000)
 
@@ -33,19 +35,6 @@ def _mark(tag: str, author: str) -> Any:
     el.set(qn("w:author"), author)
     el.set(qn("w:date"), DATE)
     return el
-
-
-def _run(template: Any, text: str, *, deleted: bool = False) -> Any:
-    """A copy of run ``template`` (its formatting) holding ``text``."""
-    run = OxmlElement("w:r")
-    rpr = template.find(qn("w:rPr"))
-    if rpr is not None:
-        run.append(copy.deepcopy(rpr))
-    t = OxmlElement("w:delText" if deleted else "w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = text
-    run.append(t)
-    return run
 
 
 def _wrap(tag: str, author: str, *runs: Any) -> Any:
@@ -69,12 +58,12 @@ def track_replace(document: Any, old: str, new: str, *, author: str = "张科长
     r, before, after = _split_run(paragraph_with(document, old), old)
     pieces: list[Any] = []
     if before:
-        pieces.append(_run(r, before))
-    pieces.append(_wrap("w:del", author, _run(r, old, deleted=True)))
+        pieces.append(run_like(r, before))
+    pieces.append(_wrap("w:del", author, run_like(r, old, deleted=True)))
     if new:
-        pieces.append(_wrap("w:ins", author, _run(r, new)))
+        pieces.append(_wrap("w:ins", author, run_like(r, new)))
     if after:
-        pieces.append(_run(r, after))
+        pieces.append(run_like(r, after))
     for piece in pieces:
         r.addprevious(piece)
     r.getparent().remove(r)
@@ -83,7 +72,11 @@ def track_replace(document: Any, old: str, new: str, *, author: str = "张科长
 def track_insert(document: Any, after: str, new: str, *, author: str = "张科长") -> None:
     """Tracked: ``new`` inserted right after the text ``after``."""
     r, before, rest = _split_run(paragraph_with(document, after), after)
-    for piece in (_run(r, before + after), _wrap("w:ins", author, _run(r, new)), _run(r, rest)):
+    for piece in (
+        run_like(r, before + after),
+        _wrap("w:ins", author, run_like(r, new)),
+        run_like(r, rest),
+    ):
         if piece.tag != qn("w:r") or "".join(piece.itertext()):
             r.addprevious(piece)
     r.getparent().remove(r)
@@ -132,7 +125,7 @@ def track_move_paragraph(
 def plain_replace(document: Any, old: str, new: str) -> None:
     """An edit made with track changes off: no trace but the new text."""
     r, before, after = _split_run(paragraph_with(document, old), old)
-    r.addprevious(_run(r, before + new + after))
+    r.addprevious(run_like(r, before + new + after))
     r.getparent().remove(r)
 
 

@@ -347,12 +347,12 @@ def _mark_phrases(paragraph: Any, old: str, new: str, marker: _Marker) -> tuple[
     for op, text in phrase_diff(old, new):
         if op == "delete":
             el = marker.element("w:del")
-            el.append(_run_like(_run_at(bounds, at), text, deleted=True))
+            el.append(run_like(_run_at(bounds, at), text, deleted=True))
             anchor.addprevious(el)
             deleted += 1
             continue
         for piece, template in _split_by_runs(bounds, at, text):
-            run = _run_like(template, piece)
+            run = run_like(template, piece)
             if op == "insert":
                 el = marker.element("w:ins")
                 el.append(run)
@@ -386,7 +386,9 @@ def _split_by_runs(bounds: list[tuple[int, int, Any]], at: int, text: str) -> li
     return out
 
 
-def _run_like(template: Any, text: str, *, deleted: bool = False) -> Any:
+def run_like(template: Any, text: str, *, deleted: bool = False) -> Any:
+    """A copy of run ``template`` (its formatting) holding ``text`` (deleted text with
+    ``deleted``): how both the tracked-changes writer and test reviewers add runs."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
