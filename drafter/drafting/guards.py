@@ -38,6 +38,7 @@ FRAME_SIMILARITY = 0.6  # Dice of character pairs above which two frames are the
 ECHO_RUN = 8  # characters of a feedback message that, found in an answer, are an echo
 STOCK_PATH = Path(__file__).resolve().parent / "data" / "stock_phrases.txt"
 
+_ANY_QUOTED_RE = re.compile(r"“.*”")
 _QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _DIGITS_RE = re.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
 
@@ -211,7 +212,8 @@ def feedback_windows(problems: Iterable[str], run: int = ECHO_RUN) -> set[str]:
     to copy) are the model's material, not feedback wording, so they are left out."""
     windows: set[str] = set()
     for problem in problems:
-        wording = _QUOTED_RE.sub("", problem)
+        # greedy: a quote may hold quotes of its own (“…“量质齐升”目标…”)
+        wording = _QUOTED_RE.sub("", _ANY_QUOTED_RE.sub("", problem))
         for piece in re.split(r"[：:]", wording)[:1]:
             windows |= grams(normalise(piece), run)
     return windows

@@ -425,7 +425,7 @@ def run_part(
         # A fresh question with the errors attached, not a longer conversation: measured,
         # the 1.5B model repeats its own bad answer when it is shown it again.
         prompt = part.prompt_for(attempt)
-        messages: list[BaseMessage] = [system, HumanMessage(content=prompt + note)]
+        messages: list[BaseMessage] = [system, HumanMessage(content=with_note(prompt, note))]
         if attempt == 1:
             first_hash = prompt_hash(messages)
         answer = complete_with_retries(
@@ -448,6 +448,18 @@ def run_part(
     return PartResult(
         part.fallback, False, ctx.max_reprompts + 1, history, part.optional, first_hash
     )
+
+
+def with_note(prompt: str, note: str) -> str:
+    """The retry note goes before the task block, so that the question still ends with
+    "输出：": measured, a 1.5B model shown the note after it answers in the note's
+    【…】 block format instead of writing the passage."""
+    if not note:
+        return prompt
+    at = prompt.rfind("【任务】")
+    if at < 0:
+        return prompt + note
+    return prompt[:at] + note.strip() + "\n\n" + prompt[at:]
 
 
 def supports(task: SectionTask) -> bool:

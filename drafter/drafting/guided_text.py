@@ -12,14 +12,18 @@ from drafter.text.sentences import FULL_STOPS
 ORDINAL_RE = ENUMERATION_RE  # 一是 … 十二是
 # "……。二是" inside a list: 公文 separates 一是/二是 items with semicolons.
 ITEM_FULL_STOP_RE = re.compile(r"[。；;，,]\s*(?=[二三四五六七八九十]是)")
-ECHO_PREFIX_RE = re.compile(r"^(输出|具体措施|补充|原因分析|问题|重点工作|引语|正文)[：:]\s*")
+# A label the model puts before its text, echoing the prompt's wording ("第一句概括：",
+# "工作成效：", "具体措施："): a few characters, no digit or punctuation, then a colon.
+ECHO_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}[：:]\s*(?=\S)")
+# A line that is only a bracketed label ("【科技创新主体培育】"): prompt furniture.
+LABEL_LINE_RE = re.compile(r"【[^】\n]{1,24}】")
 
 
 def tidy(raw: str) -> str:
     """One paragraph: drop Markdown, echoed labels, line breaks and stray spaces."""
     lines = [ln.strip() for ln in raw.strip().splitlines() if ln.strip()]
     lines = [re.sub(r"^(#+|\*+|-|•)\s*", "", ln).replace("**", "") for ln in lines]
-    lines = [ECHO_PREFIX_RE.sub("", ln) for ln in lines]
+    lines = [ECHO_PREFIX_RE.sub("", ln) for ln in lines if not LABEL_LINE_RE.fullmatch(ln)]
     text = ""
     for ln in lines:
         if text and text[-1] not in "。；：！？，":

@@ -242,7 +242,7 @@ def test_copying_the_prompt_example_is_refused(plan: Any) -> None:
 
 def shown_example(prompt: str) -> tuple[str, str]:
     """The topic and output of the one-shot example a measures prompt shows."""
-    block = prompt.split("【示例】", 1)[1].split("【任务】", 1)[0]
+    block = prompt.split("【示例】", 1)[1].split("【任务】", 1)[0].split("【注意】", 1)[0]
     topic = re.search(r"“([^”]+)”部分", block).group(1)  # type: ignore[union-attr]
     return topic, block.split("输出：\n", 1)[1].strip()
 
