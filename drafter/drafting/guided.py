@@ -38,6 +38,7 @@ from drafter.drafting.guided_prompts import MeasuresExample as MeasuresExample
 from drafter.drafting.guided_prompts import (
     load_measures_examples as load_measures_examples,
 )
+from drafter.drafting.guided_text import LIST_MARK_RE as LIST_MARK_RE
 from drafter.drafting.guided_text import (  # re-exported: the helpers' public home was here
     ORDINAL_RE as ORDINAL_RE,
 )
@@ -170,7 +171,7 @@ def measures_part(
             plain_facts.append(fact.text)
     guided = ctx.guided_prompts()
     examples = examples_for(task, guided.measures_examples)
-    blocks = example_blocks(guided, exemplars) or [
+    fixed = [
         guided.example_fixed.render(
             example_topic=example.topic,
             example_facts="\n".join(f"- {f}" for f in example.facts),
@@ -178,6 +179,16 @@ def measures_part(
         )
         for example in examples
     ]
+    # The bureau's own passage shows its phrasing; the one-shot example, nearest the task,
+    # shows the 一是/二是 form with placeholders. Measured with the bundled 1.5B model: the
+    # passage alone made it copy the passage or drop the form (8 of 12 sections fell back),
+    # with both it keeps the form and writes in the bureau's voice.
+    passages = example_blocks(guided, exemplars)
+    blocks = (
+        [f"{passage}\n{fixed[i % len(fixed)]}" for i, passage in enumerate(passages)]
+        if passages
+        else fixed
+    )
     prompts = [
         guided.measures.render(
             bureau=ctx.figures.bureau,
@@ -222,9 +233,12 @@ def measures_part(
         fallback,
         alternatives=tuple(prompts[1:]),
         topic=topic,
-        # a retrieved passage is guarded by the copy guard (drafter.drafting.guards), so
-        # the whole of it counts as frame for the fixed examples' clause check
-        frames=exemplars or tuple(e.frame for e in examples),
+        # the fixed example's lead and closing may be borrowed; the retrieved passages are
+        # guarded by the copy guard (drafter.drafting.guards) and count as frame too
+        frames=tuple(
+            (exemplars[i] + "。" if i < len(exemplars) else "") + examples[i % len(examples)].frame
+            for i in range(max(len(exemplars), len(examples)))
+        ),
         exemplars=exemplars,
         own=topic + "".join(lines),
         claim=lambda text: ctx.frames.claim(task.id, text, topic + "".join(lines)),
@@ -308,7 +322,9 @@ def extract_addition(raw: str, item: str, labels: tuple[str, ...]) -> str:
     for label in labels:
         text = re.sub(rf"{re.escape(label)}\s*[：:]\s*", "\n", text)
     # "ITEM：addition" leaves a bare "：" once the item is cut out: no clause starts with one.
-    clauses = [c.strip().strip("：:，,、") for c in re.split(r"[。；;\n]+", text)]
+    clauses = [
+        LIST_MARK_RE.sub("", c.strip()).strip("：:，,、") for c in re.split(r"[。；;\n]+", text)
+    ]
     kept = [c for c in clauses if c and contained(c, item) <= 0.6 and not re.search(r"[【】]", c)]
     return tidy("，".join(kept).strip("，"))
 
@@ -457,6 +473,8 @@ def with_note(prompt: str, note: str) -> str:
     if not note:
         return prompt
     at = prompt.rfind("【任务】")
+    if at < 0:
+        at = prompt.rfind("输出：")
     if at < 0:
         return prompt + note
     return prompt[:at] + note.strip() + "\n\n" + prompt[at:]

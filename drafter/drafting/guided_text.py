@@ -15,6 +15,9 @@ ITEM_FULL_STOP_RE = re.compile(r"[。；;，,]\s*(?=[二三四五六七八九十
 # A label the model puts before its text, echoing the prompt's wording ("第一句概括：",
 # "工作成效：", "具体措施："): a few characters, no digit or punctuation, then a colon.
 ECHO_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}[：:]\s*(?=\S)")
+# Markdown and list numbering at a line start ("- ", "1. ", "2、"): form, not content;
+# "3.5亿元" keeps its digits (a decimal is no list mark).
+LIST_MARK_RE = re.compile(r"^(?:#+|\*+|-|•|\d{1,2}[.．、)）](?!\d))\s*")
 # A line that is only a bracketed label ("【科技创新主体培育】"): prompt furniture.
 LABEL_LINE_RE = re.compile(r"【[^】\n]{1,24}】")
 
@@ -22,7 +25,7 @@ LABEL_LINE_RE = re.compile(r"【[^】\n]{1,24}】")
 def tidy(raw: str) -> str:
     """One paragraph: drop Markdown, echoed labels, line breaks and stray spaces."""
     lines = [ln.strip() for ln in raw.strip().splitlines() if ln.strip()]
-    lines = [re.sub(r"^(#+|\*+|-|•)\s*", "", ln).replace("**", "") for ln in lines]
+    lines = [LIST_MARK_RE.sub("", ln).replace("**", "") for ln in lines]
     lines = [ECHO_PREFIX_RE.sub("", ln) for ln in lines if not LABEL_LINE_RE.fullmatch(ln)]
     text = ""
     for ln in lines:

@@ -387,3 +387,20 @@ def test_mode_auto_is_guided_only_for_the_bundled_model() -> None:
 def test_every_section_of_both_outlines_is_supported(plan: Any) -> None:
     for t in plan.tasks:
         assert t.container or supports(t), t.id
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("写法。\n【任务】“甲”\n输出：\n", "写法。\n【注意】改正。\n\n【任务】“甲”\n输出：\n"),
+        ("写一段话。\n输出：\n", "写一段话。\n【注意】改正。\n\n输出：\n"),
+        ("写一段话。", "写一段话。\n\n【注意】改正。"),
+    ],
+)
+def test_the_retry_note_comes_before_the_task_so_the_question_ends_with_its_output_line(
+    prompt: str, expected: str
+) -> None:
+    from drafter.drafting.guided import with_note
+
+    assert with_note(prompt, "\n\n【注意】改正。") == expected
+    assert with_note(prompt, "") == prompt
