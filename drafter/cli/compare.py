@@ -35,7 +35,7 @@ from drafter.compare.align import (
 )
 from drafter.errors import InputError
 from drafter.figures import format_number, load_figures
-from drafter.figures.extract import STATUS_LABELS
+from drafter.figures.matching import STATUS_LABELS
 
 _STATUS_STYLE = {"met": "green", "not_met": "bold red", "not_reported": "dim"}
 _REUSE_STYLE = {"verbatim": "on red3", "near": "on dark_orange3", "partial": "on orange4"}

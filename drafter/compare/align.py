@@ -39,17 +39,19 @@ from drafter.compare.pairing import (
 from drafter.figures import FiguresFile
 from drafter.figures.extract import (
     Figure,
-    FigureRow,
     Target,
+    extract_figures,
+    extract_targets,
+    figures_from_file,
+    unique,
+)
+from drafter.figures.matching import (
+    FigureRow,
     TargetResult,
     bigrams,
     evaluate_targets,
-    extract_figures,
-    extract_targets,
     figure_rows,
-    figures_from_file,
     overlay,
-    unique,
 )
 from drafter.models import SectionKind
 from drafter.text.sentences import sentence_spans

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from drafter.compare.documents import CompareDoc, Part
-from drafter.figures.extract import bigrams, dice
+from drafter.figures.matching import bigrams, dice
 from drafter.text.markers import strip_marker
 
 ALIGN_THRESHOLD = 0.2  # one-to-one pairs of work areas

@@ -12,7 +12,8 @@ from html import escape
 
 from drafter.compare.align import KIND_LABELS, CompareDoc, Comparison, Part, spans_in
 from drafter.figures import format_number
-from drafter.figures.extract import STATUS_LABELS, Figure, TargetResult
+from drafter.figures.extract import Figure
+from drafter.figures.matching import STATUS_LABELS, TargetResult
 
 _CSS = """
 body{font-family:"FangSong","STFangsong","仿宋","Noto Serif CJK SC",serif;margin:24px;

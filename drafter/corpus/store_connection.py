@@ -23,6 +23,7 @@ import filelock
 from chromadb.api.types import Documents, EmbeddingFunction
 
 from drafter.corpus.embed import describe_embedding, embedding_identity, make_embedder
+from drafter.corpus.store_errors import disk_problem, is_transport_error
 from drafter.corpus.store_records import REVISION_ID, opt_int, validate_collection_name
 from drafter.errors import ConfigError, DrafterError, StoreError
 from drafter.settings import Settings, require_local_or_allowed
@@ -244,7 +245,7 @@ class StoreConnection:
             self._store_dir.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(self._store_dir), settings=chroma_settings)
         except Exception as exc:
-            known = _disk_problem(self._store_dir, exc, "打开")
+            known = disk_problem(self._store_dir, exc, "打开")
             if known is not None:
                 raise known from exc
             raise StoreError(
@@ -370,12 +371,12 @@ class StoreConnection:
                 raise self._unreachable(exc) from exc
             raise StoreError(f"{self._where()}{action}失败：{exc}") from exc
         except Exception as exc:
-            if self._server is not None and _is_transport_error(exc):
+            if self._server is not None and is_transport_error(exc):
                 raise self._unreachable(exc) from exc
             from chromadb.errors import ChromaError
 
             if isinstance(exc, ChromaError | OSError) and self._store_dir is not None:
-                known = _disk_problem(self._store_dir, exc, action)
+                known = disk_problem(self._store_dir, exc, action)
                 if known is not None:
                     raise known from exc
             if isinstance(exc, ChromaError | OSError):
@@ -544,40 +545,6 @@ class StoreConnection:
                 return self._read_revision()
 
 
-_DISK_FULL_SIGNS = (
-    "database or disk is full",
-    "(code: 13)",
-    "disk i/o error",
-    "no space left",
-    "file too large",
-    "quota exceeded",
-)
-_READ_ONLY_SIGNS = ("readonly database", "read-only file system", "permission denied")
-
-
-def _disk_problem(store_dir: Path, exc: BaseException, action: str) -> StoreError | None:
-    """A plain message for a full disk or a store directory that cannot be written.
-
-    Chroma reports these as raw database errors; the generic advice for a damaged store
-    (delete it and ingest again) would be harmful here: the data is intact.
-    """
-    text = str(exc).lower()
-    if isinstance(exc, PermissionError) or any(sign in text for sign in _READ_ONLY_SIGNS):
-        return StoreError(
-            f"向量库 {store_dir} {action}失败：该目录或其中的文件不可写（只读或权限不足）。"
-            "Chroma 打开向量库时需要写入，只读取的命令也不例外；库中已有内容不受影响。",
-            hint="给当前用户该目录及其中文件的写权限后重试（如 chmod -R u+w 目录）；"
-            "只读的共享库可先复制到可写的位置，再用 --store 指定。",
-        )
-    if any(sign in text for sign in _DISK_FULL_SIGNS):
-        return StoreError(
-            f"向量库 {store_dir} {action}失败：磁盘已满或无法写入（{exc}）。"
-            "本次未写完的文档没有入库，此前已入库的内容完好。",
-            hint="清理磁盘空间后重新运行同一命令，已入库的文件会自动跳过；不要删除向量库。",
-        )
-    return None
-
-
 def _close_client(client: Any) -> None:
     close = getattr(client, "close", None)
     if callable(close):
@@ -594,13 +561,3 @@ def _set_http_timeout(client: Any, seconds: float) -> None:
         import httpx
 
         session.timeout = httpx.Timeout(seconds)
-
-
-def _is_transport_error(exc: BaseException) -> bool:
-    try:
-        import httpx
-    except ImportError:  # pragma: no cover
-        return False
-    if isinstance(exc, httpx.TransportError):
-        return True
-    return isinstance(exc, ValueError) and "Could not connect" in str(exc)

@@ -28,13 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from drafter.figures.check import value_matches
-from drafter.figures.extract import (
-    Figure,
-    extract_figures,
-    indicator_similarity,
-    normalize_indicator,
-    units_compatible,
-)
+from drafter.figures.extract import Figure, extract_figures, normalize_indicator
+from drafter.figures.matching import indicator_similarity, units_compatible
 from drafter.figures.model import FiguresFile
 from drafter.figures.quantities import format_quantity
 from drafter.text.sentences import line_of, sentence_spans

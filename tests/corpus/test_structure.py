@@ -14,7 +14,8 @@ from drafter.corpus.clean import clean_text
 from drafter.corpus.parts import SEGMENTER_VERSION, part_line, problems_opening
 from drafter.corpus.segment import chunk_document, parse_document
 from drafter.corpus.store_records import same_document
-from drafter.figures.extract import extract_figures, figure_rows
+from drafter.figures.extract import extract_figures
+from drafter.figures.matching import figure_rows
 from drafter.models import Section
 from drafter.testing.variants import STYLES, kind_accuracy, model_of, render
 

@@ -12,15 +12,8 @@ import pytest
 from conftest import EXAMPLES
 
 from drafter.compare.align import document_from_file, plan_targets, stated_figures
-from drafter.figures.extract import (
-    Figure,
-    Target,
-    evaluate_targets,
-    extract_figures,
-    extract_targets,
-    indicator_similarity,
-    match_figures,
-)
+from drafter.figures.extract import Figure, Target, extract_figures, extract_targets
+from drafter.figures.matching import evaluate_targets, indicator_similarity, match_figures
 
 LAST_2024 = EXAMPLES / "示例县科学技术局2024年工作总结及2025年工作打算.txt"
 
