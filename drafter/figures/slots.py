@@ -406,17 +406,23 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
             sid = area.id
             main = ind.text  # with its qualifier: 130多个
             aliases = tuple(ind.aliases)
-            table.add(
-                Slot(
-                    fid,
-                    main,
-                    ind.label,
-                    "value",
-                    sid,
-                    _quantity_numbers(ind.value, ind.unit),
-                    name=ind.name,
-                    aliases=aliases,
-                )
+
+            def add_indicator_slot(
+                ref: str,
+                text: str,
+                label: str,
+                role: str,
+                numbers: tuple[NumberWithUnit, ...] = (),
+                *,
+                name: str = ind.name,
+                sid: str = sid,
+                aliases: tuple[str, ...] = aliases,
+            ) -> None:
+                """One of the indicator's slots, named so placement can check its clause."""
+                table.add(Slot(ref, text, label, role, sid, numbers, name=name, aliases=aliases))
+
+            add_indicator_slot(
+                fid, main, ind.label, "value", _quantity_numbers(ind.value, ind.unit)
             )
             notes = []
             if ind.previous is not None:
@@ -427,84 +433,37 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                 notes.append(f"口径：{ind.basis}")
             table._main[fid] = f"{ind.name} {main}" + (f"（{'，'.join(notes)}）" if notes else "")
             if ind.previous is not None:
-                table.add(
-                    Slot(
-                        f"{fid}.prev",
-                        format_quantity(ind.previous, ind.unit),
-                        f"{ind.label}{last}数",
-                        "prev",
-                        sid,
-                        _quantity_numbers(ind.previous, ind.unit),
-                        name=ind.name,
-                        aliases=aliases,
-                    )
+                add_indicator_slot(
+                    f"{fid}.prev",
+                    format_quantity(ind.previous, ind.unit),
+                    f"{ind.label}{last}数",
+                    "prev",
+                    _quantity_numbers(ind.previous, ind.unit),
                 )
                 yoy = change_wording(ind.value, ind.previous, ind.unit, period)
-                table.add(
-                    Slot(
-                        f"{fid}.yoy",
-                        yoy.text,
-                        f"{ind.label}同比",
-                        "yoy",
-                        sid,
-                        yoy.numbers,
-                        name=ind.name,
-                        aliases=aliases,
-                    )
-                )
+                add_indicator_slot(f"{fid}.yoy", yoy.text, f"{ind.label}同比", "yoy", yoy.numbers)
                 delta = delta_wording(ind.value, ind.previous, ind.unit, period)
-                table.add(
-                    Slot(
-                        f"{fid}.delta",
-                        delta.text,
-                        f"{ind.label}比{last}增减",
-                        "delta",
-                        sid,
-                        delta.numbers,
-                        name=ind.name,
-                        aliases=aliases,
-                    )
+                add_indicator_slot(
+                    f"{fid}.delta", delta.text, f"{ind.label}比{last}增减", "delta", delta.numbers
                 )
                 if ind.previous > 0 and ind.value >= 0 and not is_percent_unit(ind.unit):
                     # the same change stated as a percentage (e.g. beside 翻一番 or 增长X倍)
                     table._extra.append((abs(percent_change(ind.value, ind.previous)), "%"))
             if ind.target is not None:
-                table.add(
-                    Slot(
-                        f"{fid}.target",
-                        format_quantity(ind.target, ind.unit),
-                        f"{ind.label}{goal}",
-                        "target",
-                        sid,
-                        _quantity_numbers(ind.target, ind.unit),
-                        name=ind.name,
-                        aliases=aliases,
-                    )
+                add_indicator_slot(
+                    f"{fid}.target",
+                    format_quantity(ind.target, ind.unit),
+                    f"{ind.label}{goal}",
+                    "target",
+                    _quantity_numbers(ind.target, ind.unit),
                 )
                 rate = completion_wording(ind.value, ind.target, ind.unit, period)
-                table.add(
-                    Slot(
-                        f"{fid}.rate",
-                        rate.text,
-                        f"{ind.label}目标完成情况",
-                        "rate",
-                        sid,
-                        rate.numbers,
-                        name=ind.name,
-                        aliases=aliases,
-                    )
+                add_indicator_slot(
+                    f"{fid}.rate", rate.text, f"{ind.label}目标完成情况", "rate", rate.numbers
                 )
                 status = status_wording(ind.value, ind.target, period)
-                table.add(
-                    Slot(
-                        f"{fid}.status",
-                        status.text,
-                        f"{ind.label}是否完成目标",
-                        "status",
-                        sid,
-                        name=ind.name,
-                        aliases=aliases,
-                    )
+                add_indicator_slot(
+                    f"{fid}.status", status.text, f"{ind.label}是否完成目标", "status"
                 )
                 if is_percent_unit(ind.unit) and ind.target > 0:
                     table._extra.append((completion_rate(ind.value, ind.target), "%"))
