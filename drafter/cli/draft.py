@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.markup import escape
@@ -20,10 +20,17 @@ from drafter.cli.common import (
     print_json,
     store_settings,
 )
-from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
+from drafter.cli.engine import (
+    Engine,
+    draft_progress,
+    open_engine,
+    open_store_if_any,
+    retry_printer,
+)
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.cli.review_cmds import print_status, status_rows
 from drafter.drafting.chain import SectionSkipped
+from drafter.drafting.house_source import HouseStore
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.records import Version
 from drafter.errors import DrafterError
@@ -60,14 +67,22 @@ def draft(
 ) -> None:
     """按数据文件起草全文：逐节检索范文、调用模型、数字由程序填入并核对，写出 draft.md 和 review.md。"""
     settings = store_settings(store, chroma_url, collection, allow_remote, llm_provider)
-    plan = plan_draft(figures, outline)
+    # The store is opened for planning only when no --outline is given: the bureau's own
+    # past summary in it then gives the outline (nothing changes when there is none).
+    store_obj = open_store_if_any(settings, quiet=True) if outline is None else None
+    plan = plan_draft(figures, outline, store=cast("HouseStore | None", store_obj))
     out_dir = out or Path(f"draft-{plan.figures.year}")
     # Lock first: a session or regenerate working on the directory refuses this run
     # before anything in it is touched or a local model server is started.
     with contextlib.ExitStack() as stack:
         stack.enter_context(lock_session_dir(out_dir))
         engine = open_engine(
-            stack, settings, base_url=llm_base_url, model=llm_model, allow_remote=allow_remote
+            stack,
+            settings,
+            base_url=llm_base_url,
+            model=llm_model,
+            allow_remote=allow_remote,
+            store=store_obj,
         )
         _draft_with(engine, plan, out_dir, as_json)
 
@@ -76,6 +91,8 @@ def _draft_with(engine: Engine, plan: DraftPlan, out_dir: Path, as_json: bool) -
     resume = unfinished_sections(out_dir, plan)
     session = open_or_create_session(out_dir, plan, describe_endpoint(engine.cfg))
     todo = [t for t in plan.tasks if not t.container and (resume is None or t.id in resume)]
+    if not as_json:
+        err_console.print(f"[cyan]提纲：{plan.outline_note or plan.outline_name}[/]")
     if resume is not None:
         err_console.print(
             f"[cyan]继续上次中断的起草：已完成的 {len(_text_ids(plan)) - len(resume)} 节保留不动，"
@@ -101,6 +118,7 @@ def _draft_with(engine: Engine, plan: DraftPlan, out_dir: Path, as_json: bool) -
         print_json(
             {
                 "dir": str(out_dir),
+                "outline": plan.outline_note or plan.outline_name,
                 "drafted": result.drafted,
                 "kept": result.kept,
                 "failed": {k: str(v) for k, v in result.failed.items()},

@@ -33,19 +33,21 @@ Retriever = Callable[[str, str, int], list[SearchHit]]
 RetryPrinter = Callable[[SectionTask, int, object, float], None]
 
 
-def open_store_if_any(settings: Settings) -> object | None:
-    """The exemplar store, or None (with a note) when it is empty or absent (checked before
-    Chroma is imported: an absent store costs nothing)."""
+def open_store_if_any(settings: Settings, *, quiet: bool = False) -> object | None:
+    """The exemplar store, or None (with a note unless ``quiet``) when it is empty or absent
+    (checked before Chroma is imported: an absent store costs nothing)."""
     if settings.chroma_url is None and not (settings.store / "chroma.sqlite3").exists():
-        err_console.print(
-            f"[yellow]范文库 {settings.store} 不存在，本次不使用范文（可先运行 drafter ingest）。[/]"
-        )
+        if not quiet:
+            err_console.print(
+                f"[yellow]范文库 {settings.store} 不存在，本次不使用范文（可先运行 drafter ingest）。[/]"
+            )
         return None
     from drafter.corpus.store import CorpusStore
 
     store = CorpusStore.open(settings)
     if store.count() == 0:
-        err_console.print("[yellow]范文库为空，本次不使用范文。[/]")
+        if not quiet:
+            err_console.print("[yellow]范文库为空，本次不使用范文。[/]")
         return None
     return store
 
@@ -86,15 +88,17 @@ def open_engine(
     base_url: str | None,
     model: str | None,
     allow_remote: bool,
+    store: object | None = None,
 ) -> Engine:
-    """Enter the model scope on ``stack`` (a local server stops when the stack closes)."""
+    """Enter the model scope on ``stack`` (a local server stops when the stack closes).
+    ``store``: the store already opened for planning, reused by the retriever."""
     cfg = stack.enter_context(
         model_scope(settings, base_url=base_url, model=model, allow_remote=allow_remote)
     )
     return Engine(
         cfg,
         make_chat_model(cfg),
-        lazy_retriever(settings),
+        make_retriever(store) if store is not None else lazy_retriever(settings),
         resolve_mode(settings.draft_mode, cfg.model),
     )
 

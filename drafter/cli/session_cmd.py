@@ -17,7 +17,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -32,7 +32,13 @@ from drafter.cli.common import (
     Terminated,
     store_settings,
 )
-from drafter.cli.engine import Engine, draft_progress, open_engine, retry_printer
+from drafter.cli.engine import (
+    Engine,
+    draft_progress,
+    open_engine,
+    open_store_if_any,
+    retry_printer,
+)
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
 from drafter.cli.regenerate import regenerate_section
 from drafter.cli.session_views import (
@@ -43,6 +49,7 @@ from drafter.cli.session_views import (
     print_section,
     print_sources,
 )
+from drafter.drafting.house_source import HouseStore
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.records import Version
 from drafter.errors import DrafterError
@@ -505,7 +512,8 @@ def session(
     if target.is_dir():
         directory = target
     elif target.is_file():
-        plan = plan_draft(target, outline)
+        store_obj = open_store_if_any(settings, quiet=True) if outline is None else None
+        plan = plan_draft(target, outline, store=cast("HouseStore | None", store_obj))
         directory = out or Path(f"draft-{plan.figures.year}")
     else:
         raise DrafterError(

@@ -202,7 +202,7 @@ def build_messages(
     )
     extra = f"【本次修改要求】{instruction}\n" if instruction else ""
     human = ctx.prompts.section.render(
-        heading=task.heading or ("开头总体情况段" if task.kind == "opening" else "结尾段"),
+        heading=task.label,
         guidance=task.guidance or "按公文规范写作。",
         slot_table=slot_table_text(task, ctx.table),
         required_slots="、".join(task.required) or "（无）",

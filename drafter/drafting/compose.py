@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from drafter.drafting.outline import SectionTask
 from drafter.figures import Slot
+from drafter.text.markers import strip_marker
 
 ORDINAL_WORDS = ["一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是"]
 
@@ -81,7 +82,7 @@ def fallback_template(task: SectionTask, bureau: str) -> str:
         return ""
     if task.work_area is not None:
         facts = _by_role(slots, "fact")
-        name = task.heading.split("）", 1)[-1]
+        name = strip_marker(task.heading)
         text = f"围绕{name}，我们认真谋划、扎实推进，各项工作取得积极成效。"
         text += results_sentence(slots)
         if facts:

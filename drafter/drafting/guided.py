@@ -58,6 +58,7 @@ from drafter.lint.drafting import lint_problems
 from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
 from drafter.llm.config import LOCAL_MODEL_NAME
 from drafter.llm.errors import LLMFailure
+from drafter.text.markers import strip_marker
 from drafter.text.slots import find_slots
 from drafter.text.violations import find_violations
 
@@ -161,7 +162,7 @@ def measures_part(
 ) -> Part:
     data = ctx.table.data_texts()
     facts = [s for s in task.slots if s.role == "fact"]
-    topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
+    topic = strip_marker(task.heading) or task.id
     lines, expected_slots, plain_facts = [], set(), []
     for fact in facts:
         subs = number_slots(task.slots, fact)

@@ -1,7 +1,11 @@
 """Outlines (templates/outlines/*.yaml, package data) turned into one drafting task per section.
 
 The outline says which sections a summary has and in what order; the figures file
-decides how many （一） work-area sections there are and which slots each may use.
+decides how many work-area sections there are and which slots each may use. A
+``expand: work_areas`` section with a heading holds the areas as its （一） points
+(county style); without a heading at level 1 the areas are themselves 一、 parts (city
+style) and the later parts continue that numbering when they are ``numbered``. A work
+area's ``points`` become their own sections one level below the area.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter.drafting.prompts import PROMPTS_DIR
 from drafter.errors import ConfigError
-from drafter.figures import FiguresFile, Slot, SlotTable
+from drafter.figures import FiguresFile, Slot, SlotTable, WorkArea, point_section_id
 from drafter.models import Period, SectionKind
 from drafter.text.markers import heading_marker, strip_marker
 
@@ -41,6 +45,9 @@ class OutlineSection(BaseModel):
     required: RequiredGroup = "none"
     guidance: str = ""
     expand: Literal["work_areas"] | None = None
+    # True: the heading is written without its marker and numbered when planned
+    # (一、 after the last work-area part, （一） among its siblings).
+    numbered: bool = False
     children: list[OutlineSection] = Field(default_factory=list)
 
 
@@ -50,6 +57,9 @@ class Outline(BaseModel):
     name: str
     title: str
     sections: list[OutlineSection]
+    # Where the structure came from, in Chinese ("本单位2024年总结"); "" for a hand-written
+    # outline. Said in review.md and by `drafter draft`.
+    source: str = ""
 
 
 @dataclass
@@ -67,6 +77,21 @@ class SectionTask:
     query: str = ""
     work_area: str | None = None
     container: bool = False
+
+    @property
+    def label(self) -> str:
+        """The heading, or what an untitled section is (a plan written under its part's
+        heading without sub-headings)."""
+        return self.heading or _UNTITLED.get(self.id, str(self.kind))
+
+
+_UNTITLED = {
+    "opening": "开头总体情况段",
+    "closing": "结尾段",
+    "problems": "存在的问题",
+    "plan_targets": "下一阶段主要目标（无小标题，接在上级标题下）",
+    "plan_priorities": "下一阶段重点工作（无小标题，接在上级标题下）",
+}
 
 
 def outline_path_for(period: Period) -> Path:
@@ -141,14 +166,16 @@ def _headline(table: SlotTable, figures: FiguresFile) -> tuple[list[Slot], list[
 
 
 def _group(
-    table: SlotTable, figures: FiguresFile, group: str, area_id: str | None
+    table: SlotTable, figures: FiguresFile, group: str, section_id: str | None
 ) -> tuple[list[Slot], list[str]]:
-    if group == "overview":
-        return _headline(table, figures)
-    if group == "work_area" and area_id is not None:
-        slots = table.slots_for_section(area_id)
+    """The slots offered and required: a slot group of the outline, or (``section_id``)
+    a work area's or point's own slots."""
+    if section_id is not None:
+        slots = table.slots_for_section(section_id)
         required = [s.ref for s in slots if s.role in ("value", "fact")]
         return slots, required
+    if group == "overview":
+        return _headline(table, figures)
     if group == "problems":
         slots = table.slots_for_section("problems")
         return slots, [s.ref for s in slots if s.role == "problem"]
@@ -163,46 +190,93 @@ def _group(
 def plan_sections(outline: Outline, figures: FiguresFile, table: SlotTable) -> list[SectionTask]:
     """Expand the outline against the figures into ordered section tasks."""
     tasks: list[SectionTask] = []
+    top = 0  # the last 一、 number given to a numbered part or a work-area part
 
-    def add(spec: OutlineSection, heading: str, area_id: str | None, container: bool) -> None:
-        group = "work_area" if area_id else spec.slots
-        slots, required = _group(table, figures, group, area_id)
-        if spec.required == "none" and not area_id:
+    def add(
+        spec: OutlineSection,
+        heading: str,
+        *,
+        container: bool = False,
+        group: str | None = None,
+        level: int | None = None,
+        task_id: str | None = None,
+        query: list[str] | None = None,
+        area_id: str | None = None,
+    ) -> None:
+        slots, required = _group(table, figures, group or spec.slots, group)
+        if spec.required == "none" and group is None:
             required = []
-        if group == "problems" and not figures.problems:
+        if spec.slots == "problems" and not figures.problems:
             required = []
-        query_bits = [strip_marker(heading)]
-        if area_id:
-            area = figures.section(area_id)
-            query_bits += [i.name for i in area.indicators][:4] + list(area.facts)[:2]
         tasks.append(
             SectionTask(
-                id=spec.id if not area_id else f"area_{area_id}",
+                id=task_id or spec.id,
                 heading=heading,
-                level=spec.level if not area_id else 2,
+                level=spec.level if level is None else level,
                 kind=spec.kind,
                 order=len(tasks),
                 guidance=_fill(spec.guidance, figures),
                 slots=slots,
                 required=required,
-                query=" ".join(query_bits)[:200],
+                query=" ".join([strip_marker(heading), *(query or [])])[:200],
                 work_area=area_id,
                 container=container,
             )
         )
 
+    def numbered(spec: OutlineSection, heading: str, n: int) -> str:
+        return heading_marker(spec.level, n) + heading if spec.numbered and heading else heading
+
+    def add_area(spec: OutlineSection, area: WorkArea, level: int, heading: str) -> None:
+        query = [i.name for i in area.indicators][:4] + list(area.facts)[:2]
+        if area.points and not area.facts:
+            query += [p.name for p in area.points][:4]
+        only_points = not area.indicators and not area.facts
+        add(
+            spec,
+            heading,
+            container=only_points,
+            group=area.id,
+            level=level,
+            task_id=f"area_{area.id}",
+            query=query,
+            area_id=area.id,
+        )
+        for n, point in enumerate(area.points, start=1):
+            add(
+                spec,
+                heading_marker(level + 1, n) + point.name,
+                group=point_section_id(area.id, n),
+                level=level + 1,
+                task_id=f"point_{area.id}_{n}",
+                query=[area.name, *point.facts[:2]],
+                area_id=area.id,
+            )
+
     for spec in outline.sections:
         heading = _fill(spec.heading, figures)
+        if spec.numbered and heading and spec.level == 1:
+            top += 1
+            heading = numbered(spec, heading, top)
         if spec.expand == "work_areas":
-            add(spec, heading, None, container=True)
+            if heading:
+                add(spec, heading, container=True)
+            level = spec.level + 1 if heading else max(spec.level, 1)
             for i, area in enumerate(figures.sections):
-                add(spec, heading_marker(2, i + 1) + area.name, area.id, container=False)
+                if level == 1:
+                    top += 1
+                n = top if level == 1 else i + 1
+                add_area(spec, area, level, heading_marker(level, n) + area.name)
         elif spec.children:
-            add(spec, heading, None, container=True)
+            add(spec, heading, container=True)
+            k = 0
             for child in spec.children:
-                add(child, _fill(child.heading, figures), None, container=False)
+                child_heading = _fill(child.heading, figures)
+                if child.numbered and child_heading:
+                    k += 1
+                add(child, numbered(child, child_heading, k))
         else:
-            add(spec, heading, None, container=False)
+            add(spec, heading)
     return tasks
 
 

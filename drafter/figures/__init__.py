@@ -14,6 +14,7 @@ Principle 1 of the design: numbers are written by code, never by the model. The 
   text, and the number check of a draft.
 """
 
+from drafter.figures.convert import convert_indicator
 from drafter.figures.load import load_figures
 from drafter.figures.model import (
     FiguresFile,
@@ -23,8 +24,9 @@ from drafter.figures.model import (
     PlanTarget,
     UnknownSectionError,
     WorkArea,
-    convert_indicator,
+    WorkPoint,
     infer_kind,
+    point_section_id,
 )
 from drafter.figures.quantities import (
     Number,
@@ -56,6 +58,7 @@ __all__ = [
     "UnknownSlotError",
     "Wording",
     "WorkArea",
+    "WorkPoint",
     "build_slot_table",
     "change_wording",
     "completion_rate",
@@ -68,5 +71,6 @@ __all__ = [
     "infer_kind",
     "load_figures",
     "percent_change",
+    "point_section_id",
     "status_wording",
 ]

@@ -102,6 +102,7 @@ def references(figures: FiguresFile) -> list[Reference]:
         for name in dict.fromkeys(n for n in names if n):
             refs.append(Reference(name, ind.unit, values, ind.text, "indicator"))
     sentences = [f for area in figures.sections for f in area.facts]
+    sentences += [f for _, _, point in figures.points() for f in point.facts]
     sentences += figures.problems + figures.plan.priorities
     for sentence in sentences:
         for fig in extract_figures(sentence):

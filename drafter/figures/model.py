@@ -33,6 +33,10 @@ The figures file (YAML)
             kind: count               # optional: count | amount | rate
         facts:                        # sentences of what was done; their numbers are figures too
           - 组织高新技术企业认定政策培训3场，覆盖企业86家
+        points:                       # optional: the area's own （一）（二） points (one level
+          - name: 实施企业梯次培育        #   below the area), each with its facts; the area's
+            facts:                    #   indicators and plain facts stay with the area
+              - 新认定科技型中小企业120家
     problems:
       - 全社会研发投入强度仍低于全市平均水平
     plan:
@@ -84,7 +88,6 @@ from drafter.figures.quantities import (
     MONEY_FACTORS,
     Number,
     Problem,
-    convert_amount,
     format_number,
     format_quantity,
     number_text,
@@ -449,21 +452,48 @@ class PlanTarget(_Quantity):
         return f"{quantity}{self.qualifier or ''}"
 
 
+class WorkPoint(_Model):
+    """A sub-heading of a work area with its own facts: one （一） point under an area
+    that is itself a 一、 part (or a 1. point under a （一） area)."""
+
+    name: Text
+    facts: TextList = []
+
+    @model_validator(mode="after")
+    def _check_point(self) -> Self:
+        if not self.facts:
+            raise Problem(
+                f"要点{show_value(self.name)}没有工作事实",
+                "在这个要点的 facts: 下至少写一句工作事实，或删除这个要点",
+                at=("facts",),
+            )
+        return self
+
+
 class WorkArea(_Model):
-    """A work area, rendered as one （一） of the achievements part."""
+    """A work area, rendered as one （一） of the achievements part (or one 一、 part)."""
 
     id: SectionId = ""
     name: Text
     indicators: Annotated[list[Indicator], BeforeValidator(_none_to_list)] = []
     facts: TextList = []
+    points: Annotated[list[WorkPoint], BeforeValidator(_none_to_list)] = []
 
     @model_validator(mode="after")
     def _check_area(self) -> Self:
-        if not self.indicators and not self.facts:
+        if not self.indicators and not self.facts and not self.points:
             raise Problem(
                 f"工作领域{show_value(self.name)}既没有指标也没有工作事实",
-                "至少写一项 indicators 或 facts，或删除这个工作领域",
+                "至少写一项 indicators、facts 或 points，或删除这个工作领域",
             )
+        names = [p.name for p in self.points]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise Problem(
+                    f"要点名称重复：{show_value(name)}",
+                    "同一工作领域内每个要点（points）只写一次，或把两处的 facts 合并",
+                    at=("points", index, "name"),
+                )
         seen: dict[str, int] = {}
         for index, indicator in enumerate(self.indicators):
             if indicator.name in seen:
@@ -561,6 +591,13 @@ class FiguresFile(_Model):
             hint=f"可用的编号：{'、'.join(a.id for a in self.sections)}",
         )
 
+    def points(self) -> Iterator[tuple[WorkArea, int, WorkPoint]]:
+        """Every point (sub-heading) with its work area and 1-based number, in file order;
+        its slots belong to :func:`point_section_id` (area id, number)."""
+        for area in self.sections:
+            for number, point in enumerate(area.points, start=1):
+                yield area, number, point
+
     def indicators(self) -> Iterator[tuple[WorkArea, Indicator]]:
         """Every indicator with its work area, in file order."""
         for area in self.sections:
@@ -568,22 +605,6 @@ class FiguresFile(_Model):
                 yield area, indicator
 
 
-def convert_indicator(
-    indicator: Indicator, to_unit: str, *, places: int | None = None
-) -> Indicator:
-    """The indicator with value, previous and target converted to another money unit
-    (万元 ↔ 亿元 …); see :func:`convert_amount`."""
-
-    def conv(number: Number | None) -> Number | None:
-        if number is None:
-            return None
-        return convert_amount(number, indicator.unit, to_unit, places=places)
-
-    return indicator.model_copy(
-        update={
-            "value": conv(indicator.value),
-            "previous": conv(indicator.previous),
-            "target": conv(indicator.target),
-            "unit": to_unit,
-        }
-    )
+def point_section_id(area_id: str, number: int) -> str:
+    """The slot section of a work area's n-th point ("entities.p2"; area ids have no dot)."""
+    return f"{area_id}.p{number}"

@@ -42,7 +42,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from drafter.errors import DrafterError
-from drafter.figures.model import RESERVED_SECTION_IDS, FiguresFile, UnknownSectionError
+from drafter.figures.model import (
+    RESERVED_SECTION_IDS,
+    FiguresFile,
+    UnknownSectionError,
+    point_section_id,
+)
 from drafter.figures.quantities import Number, completion_rate, format_quantity, percent_change
 from drafter.figures.wording import (
     NumberWithUnit,
@@ -278,7 +283,9 @@ class SlotTable:
             return years + missed_slots + [s for s in self if s.section_id == "problems"]
         if section_id == "plan":
             return years + [s for s in self if s.section_id == "plan"]
-        if any(area.id == section_id for area in self.figures.sections):
+        if any(area.id == section_id for area in self.figures.sections) or any(
+            point_section_id(area.id, n) == section_id for area, n, _ in self.figures.points()
+        ):
             return years + [s for s in self if s.section_id == section_id]
         known = [a.id for a in self.figures.sections] + list(RESERVED_SECTION_IDS)
         raise UnknownSectionError(
@@ -312,6 +319,8 @@ class SlotTable:
             for ind in area.indicators:
                 texts += [ind.name, ind.label, *ind.aliases]
             texts += area.facts
+            for point in area.points:
+                texts += [point.name, *point.facts]
         texts += figures.problems + figures.plan.priorities
         texts += [t.name for t in figures.plan.targets]
         return [t for t in texts if t]
@@ -470,6 +479,13 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
         for fact in area.facts:
             k += 1
             sentence_slots("K", k, fact, "工作事实（整句）", "fact", area.id)
+        for n, point in enumerate(area.points, start=1):
+            table.allow_numbers_in_name(point.name)
+            for fact in point.facts:
+                k += 1
+                sentence_slots(
+                    "K", k, fact, "工作事实（整句）", "fact", point_section_id(area.id, n)
+                )
     plan_label = "下半年目标" if period is Period.HALF_YEAR else f"{year + 1}年目标"
     for t, target in enumerate(figures.plan.targets, start=1):
         table.allow_numbers_in_name(target.name)

@@ -125,7 +125,7 @@ def render_review(
         "",
         f"- 单位：{meta.bureau}；年度：{meta.year}年（{period}）",
         f"- 数据文件：{meta.figures_path}（sha256 {meta.figures_sha256[:12]}）",
-        f"- 提纲：{meta.outline}；模型：{meta.model or '未记录'}",
+        f"- 提纲：{meta.outline_note or meta.outline}；模型：{meta.model or '未记录'}",
         f"- 创建：{meta.created_at}；更新：{meta.updated_at}",
         "",
         "## 概况",

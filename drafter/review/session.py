@@ -96,7 +96,7 @@ class SectionState(_Model):
     schema_version: int = SCHEMA_VERSION
     id: str = Field(pattern=SECTION_ID_RE.pattern)
     heading: str = ""
-    level: int = Field(ge=0, le=2)
+    level: int = Field(ge=0, le=3)  # 3: a point (1.) under a （一） work area
     kind: str
     order: int = 0
     state: State = "pending"
@@ -137,7 +137,12 @@ class SectionState(_Model):
         """The heading, or a name for an untitled opening/closing paragraph."""
         if self.heading:
             return self.heading
-        return {"opening": "开头段", "closing": "结尾段"}.get(self.kind, f"（无标题：{self.id}）")
+        untitled = {"opening": "开头段", "closing": "结尾段"}
+        untitled |= {
+            "plan_targets": "主要目标（无小标题）",
+            "plan_priorities": "重点工作（无小标题）",
+        }
+        return untitled.get(self.kind, untitled.get(self.id, f"（无标题：{self.id}）"))
 
     def version(self, number: int) -> Version:
         if not 1 <= number <= len(self.versions):
@@ -190,6 +195,7 @@ class SessionMeta(_Model):
     figures_path: str
     figures_sha256: str
     outline: str  # outline name or path
+    outline_note: str = ""  # which outline, in Chinese (按本单位2024年总结的结构 / 默认提纲)
     created_at: str = Field(default_factory=utc_now)
     updated_at: str = Field(default_factory=utc_now)
     model: str | None = None  # description of the chat model, never a key

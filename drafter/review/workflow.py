@@ -12,10 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from langchain_core.language_models import BaseChatModel
 
+from drafter.atomic import atomic_write_text
 from drafter.drafting.chain import DraftContext, SectionRequest, draft_all
+from drafter.drafting.house_source import HouseStore, house_outline
 from drafter.drafting.outline import (
+    Outline,
     SectionTask,
     compose_title,
     load_outline,
@@ -26,8 +30,12 @@ from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Version
 from drafter.errors import InputError
 from drafter.figures import FiguresFile, build_slot_table, load_figures
-from drafter.models import SearchHit
+from drafter.models import Period, SearchHit
 from drafter.review.session import SectionState, Session, SessionMeta, merge_redraft, would_override
+
+#: The house outline (derived from the bureau's own past summary) as the session keeps it,
+#: relative to the session directory; meta.outline names it so regenerate replans alike.
+HOUSE_OUTLINE_FILE = "outline.yaml"
 
 
 @dataclass
@@ -37,6 +45,8 @@ class DraftPlan:
     tasks: list[SectionTask]
     title: str
     outline_name: str
+    outline_note: str = ""  # which outline, in Chinese: 按本单位2024年总结的结构 / 默认提纲
+    house: Outline | None = None  # the derived outline, written into the session directory
 
 
 @dataclass
@@ -46,19 +56,57 @@ class RunResult:
     failed: dict[str, Exception] = field(default_factory=dict)
 
 
-def plan_draft(figures_path: Path, outline_path: Path | None) -> DraftPlan:
+def plan_draft(
+    figures_path: Path, outline_path: Path | None, *, store: HouseStore | None = None
+) -> DraftPlan:
+    """The sections to draft. An explicit outline file wins; else, when ``store`` holds the
+    bureau's own past summary, the outline follows its structure; else the default one."""
     figures = load_figures(figures_path)
-    table = build_slot_table(figures)
-    path = outline_path or outline_path_for(figures.period)
-    outline = load_outline(path)
-    tasks = plan_sections(outline, figures, table)
-    return DraftPlan(
-        figures_path,
-        figures,
-        tasks,
-        compose_title(outline, figures),
-        outline.name if outline_path is None else str(outline_path),
+    outline = load_outline(outline_path or outline_path_for(figures.period))
+    if outline_path is not None:
+        return _plan(
+            figures_path, figures, outline, str(outline_path), f"自定义提纲 {outline_path}"
+        )
+    house = None
+    if store is not None:
+        house = house_outline(
+            store,
+            bureau=figures.bureau,
+            region=figures.region,
+            year=figures.year,
+            period=Period(figures.period),
+            base=outline,
+        )
+    if house is not None:
+        plan = _plan(figures_path, figures, house, HOUSE_OUTLINE_FILE, outline_note(house))
+        plan.house = house
+        return plan
+    return _plan(figures_path, figures, outline, outline.name, outline_note(outline))
+
+
+def outline_note(outline: Outline) -> str:
+    """What review.md and `drafter draft` say about the outline used."""
+    if outline.source:
+        return f"按{outline.source}的结构"
+    return f"默认提纲（{outline.name}）"
+
+
+def _plan(
+    figures_path: Path, figures: FiguresFile, outline: Outline, name: str, note: str
+) -> DraftPlan:
+    tasks = plan_sections(outline, figures, build_slot_table(figures))
+    return DraftPlan(figures_path, figures, tasks, compose_title(outline, figures), name, note)
+
+
+def house_outline_yaml(outline: Outline) -> str:
+    """The derived outline as the YAML a session keeps (loadable by load_outline)."""
+    head = (
+        "# 按本单位往年总结的结构生成的提纲（drafter draft 自动生成；regenerate 按它重排章节）。\n"
     )
+    body = yaml.safe_dump(
+        outline.model_dump(mode="json"), allow_unicode=True, sort_keys=False, width=100
+    )
+    return head + body
 
 
 def file_sha256(path: Path) -> str:
@@ -77,6 +125,18 @@ def plan_from_session(session: Session) -> DraftPlan:
             f"找不到本草稿的数据文件 {figures_path}（记录在 {session.meta_path}）。",
             hint="把数据文件放回原处，或用 drafter session 数据文件 --out 该目录 重新打开。",
         )
+    if session.meta.outline == HOUSE_OUTLINE_FILE:
+        path = session.dir / HOUSE_OUTLINE_FILE
+        if not path.is_file():
+            raise InputError(
+                f"找不到本草稿的提纲文件 {path}（按本单位往年总结生成，记录在 {session.meta_path}）。",
+                hint="把 outline.yaml 放回草稿目录，或用 drafter draft 重新起草。",
+            )
+        figures = load_figures(figures_path)
+        house = load_outline(path)
+        plan = _plan(figures_path, figures, house, HOUSE_OUTLINE_FILE, outline_note(house))
+        plan.house = house
+        return plan
     outline = Path(session.meta.outline)
     custom = outline if outline.suffix in (".yaml", ".yml") and outline.is_file() else None
     return plan_draft(figures_path, custom)
@@ -86,9 +146,15 @@ def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str | None) 
     """Resume a session in `out` if there is one, else create it with every section pending.
 
     ``model_descr`` None keeps the model a resumed session recorded (the interactive
-    session opens before any model is chosen)."""
+    session opens before any model is chosen). A house outline is written into ``out``
+    and recorded in the session, so regenerate plans the same sections."""
+    if plan.house is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / HOUSE_OUTLINE_FILE, house_outline_yaml(plan.house))
     if (out / "session.json").exists() or (out / "session.json.bak").exists():
         session = Session.open(out)
+        if plan.house is not None:
+            session.meta.outline, session.meta.outline_note = plan.outline_name, plan.outline_note
         for task in plan.tasks:
             if task.id not in session.meta.section_order:
                 session.save_section(_pending(task))
@@ -105,6 +171,7 @@ def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str | None) 
         figures_path=str(plan.figures_path.resolve()),
         figures_sha256=file_sha256(plan.figures_path),
         outline=plan.outline_name,
+        outline_note=plan.outline_note,
         model=model_descr or "",
     )
     return Session.create(out, meta, [_pending(t) for t in plan.tasks])
@@ -125,6 +192,7 @@ def unfinished_sections(out: Path, plan: DraftPlan) -> list[str] | None:
     if (
         session.meta.figures_sha256 != file_sha256(plan.figures_path)
         or session.meta.outline != plan.outline_name
+        or (plan.house is not None and not _same_house(out, plan.house))
     ):
         return None
     states = {s.id: s for s in session.sections()}
@@ -133,6 +201,15 @@ def unfinished_sections(out: Path, plan: DraftPlan) -> list[str] | None:
     if not left or len(left) == len(todo):
         return None
     return left
+
+
+def _same_house(out: Path, house: Outline) -> bool:
+    """The session's recorded house outline is the one planned now (the store may have
+    changed between runs)."""
+    try:
+        return (out / HOUSE_OUTLINE_FILE).read_text(encoding="utf-8") == house_outline_yaml(house)
+    except OSError:
+        return False
 
 
 def _pending(task: SectionTask) -> SectionState:
