@@ -105,7 +105,7 @@ def draft(workdir: Path, server: StubLLMServer, figures: str, out: str, *extra: 
         cwd=workdir,
         env=ENV,
     )
-    return result.stderr.replace("\n", "")
+    return str(result.stderr).replace("\n", "")
 
 
 CITY_HEADINGS = [
