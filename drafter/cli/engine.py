@@ -58,6 +58,7 @@ class Engine:
     model: BaseChatModel
     retriever: Retriever | None
     mode: str = "slots"  # drafting mode, resolved from settings.draft_mode and the model
+    measures_design: str = "leads"  # settings.guided_measures
 
     @property
     def name(self) -> str:
@@ -74,6 +75,7 @@ class Engine:
             max_retries=self.cfg.max_retries,
             backoff=self.cfg.backoff,
             mode=self.mode,
+            measures_design=self.measures_design,
             write_outputs=write_outputs,
             **options,
         )
@@ -96,6 +98,7 @@ def open_engine(
         make_chat_model(cfg),
         lazy_retriever(settings),
         resolve_mode(settings.draft_mode, cfg.model),
+        settings.guided_measures,
     )
 
 
