@@ -154,6 +154,16 @@ class Settings(BaseSettings):
             "models), 'auto' (guided for the bundled local model, slots otherwise)."
         ),
     )
+    guided_measures: Literal["leads", "passage"] = Field(
+        default="leads",
+        description=(
+            "Guided drafting of a work area: 'leads' (the model writes a summary, a short "
+            "lead per item and a result sentence; code joins each lead with its facts "
+            "verbatim) or 'passage' (the model writes the whole passage, copying each fact "
+            "with its figure placeholders). Measured with the bundled model, 'leads' falls "
+            "back to code far less often."
+        ),
+    )
     local_threads: int | None = Field(
         default=None,
         ge=1,

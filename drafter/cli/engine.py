@@ -60,6 +60,7 @@ class Engine:
     model: BaseChatModel
     retriever: Retriever | None
     mode: str = "slots"  # drafting mode, resolved from settings.draft_mode and the model
+    measures_design: str = "leads"  # settings.guided_measures
 
     @property
     def name(self) -> str:
@@ -76,6 +77,7 @@ class Engine:
             max_retries=self.cfg.max_retries,
             backoff=self.cfg.backoff,
             mode=self.mode,
+            measures_design=self.measures_design,
             write_outputs=write_outputs,
             **options,
         )
@@ -100,6 +102,7 @@ def open_engine(
         make_chat_model(cfg),
         make_retriever(store) if store is not None else lazy_retriever(settings),
         resolve_mode(settings.draft_mode, cfg.model),
+        settings.guided_measures,
     )
 
 

@@ -77,6 +77,9 @@ class DraftContext:
     # "guided": small local models write short number-free pieces (drafter.drafting.guided);
     # "slots": the model writes the whole section with slots.
     mode: str = "slots"
+    # guided work areas: "leads" (the model writes leads, code the facts) or "passage"
+    # (the model copies each fact with its placeholders); see drafter.drafting.guided_leads
+    measures_design: str = "leads"
     # lead and closing frames used so far in this run (guided drafting's repetition guard)
     frames: FrameRegistry = field(default_factory=FrameRegistry)
     _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)

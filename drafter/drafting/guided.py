@@ -16,8 +16,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -30,6 +30,12 @@ from drafter.drafting.compose import (
 )
 from drafter.drafting.exemplars import example_blocks
 from drafter.drafting.guards import answer_problems
+from drafter.drafting.guided_leads import measures_leads_part
+from drafter.drafting.guided_parts import Part as Part
+from drafter.drafting.guided_parts import PartResult as PartResult
+from drafter.drafting.guided_parts import common_problems as common_problems
+from drafter.drafting.guided_parts import examples_for as examples_for
+from drafter.drafting.guided_parts import instruction_line
 from drafter.drafting.guided_prompts import (
     GUIDED_DIR as GUIDED_DIR,
 )
@@ -54,13 +60,11 @@ from drafter.drafting.guided_text import tidy as tidy
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
 from drafter.figures import Slot
-from drafter.lint.drafting import lint_problems
 from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
 from drafter.llm.config import LOCAL_MODEL_NAME
 from drafter.llm.errors import LLMFailure
 from drafter.text.markers import strip_marker
 from drafter.text.slots import find_slots
-from drafter.text.violations import find_violations
 
 if TYPE_CHECKING:
     from drafter.drafting.chain import DraftContext
@@ -68,77 +72,11 @@ if TYPE_CHECKING:
 DraftMode = Literal["auto", "slots", "guided"]
 
 
-@dataclass
-class Part:
-    """One small model task within a section, with its own check and code fallback."""
-
-    name: str
-    prompt: str  # the rendered human message
-    check: Callable[[str], list[str]]
-    fallback: str  # slot template composed by code, used when the model keeps failing
-    optional: bool = False  # an elaboration that may simply be left out
-    clean: Callable[[str], str] = field(default=lambda raw: tidy(raw))
-    # Other renderings (another one-shot example) used in turn when the model is re-asked:
-    # measured, a fresh example breaks the small model's habit of copying the last one.
-    alternatives: tuple[str, ...] = ()
-    topic: str = ""  # the part's own topic: naming it in a borrowed frame is not copying
-    # Per prompt (first, then alternatives): the example's generic lead and closing
-    # sentences, which may be borrowed; its facts and topic may not.
-    frames: tuple[str, ...] = ()
-    # Retrieved passages shown (drafter.drafting.exemplars): no run of them may be copied.
-    exemplars: tuple[str, ...] = ()
-    own: str = ""  # what the task itself gives (facts, topic): writing it is not copying
-    # Called once the answer passes every check; its problems send the answer back
-    # (the repetition guard: a lead or closing frame used up by other sections).
-    claim: Callable[[str], list[str]] | None = None
-
-    def _index(self, attempt: int) -> int:
-        return (attempt - 1) % (1 + len(self.alternatives))
-
-    def prompt_for(self, attempt: int) -> str:
-        return (self.prompt, *self.alternatives)[self._index(attempt)]
-
-    def frame_for(self, attempt: int) -> str:
-        index = self._index(attempt)
-        return self.frames[index] if index < len(self.frames) else ""
-
-
-@dataclass
-class PartResult:
-    text: str
-    from_model: bool
-    attempts: int
-    problems: list[str] = field(default_factory=list)
-    optional: bool = False  # from Part.optional: left out, not written by code, on failure
-    prompt_hash: str = ""  # of the first question asked (see llm.prompt_hash)
-
-
 # --------------------------------------------------------------------------- helpers
 
 
 def number_slots(slots: list[Slot], fact: Slot) -> list[Slot]:
     return [s for s in slots if s.role == "fact_number" and s.id.startswith(fact.id + ".")]
-
-
-def common_problems(
-    text: str,
-    allowed_slots: set[str],
-    *,
-    min_len: int,
-    max_len: int,
-    data_texts: Sequence[str] = (),
-) -> list[str]:
-    """Numbers outside placeholders, unknown placeholders, length: the rules of every part.
-    A number copied verbatim from the figures file's own texts (``data_texts``) is data."""
-    problems = [
-        v.message for v in find_violations(text, known_slots=allowed_slots, data_texts=data_texts)
-    ]
-    problems += lint_problems(text)  # 公文 conventions (drafter lint) in the model's text
-    if len(text) < min_len:
-        problems.append(f"内容太短（{len(text)}字），请写完整（至少{min_len}字）。")
-    if len(text) > max_len:
-        problems.append(f"内容太长（{len(text)}字），请压缩到{max_len}字以内。")
-    return problems
 
 
 def leaders_of(region: str | None) -> str:
@@ -151,10 +89,6 @@ def leaders_of(region: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- parts per section
-
-
-def _instruction_line(instruction: str | None) -> str:
-    return f"【本次修改要求】{instruction}\n" if instruction else ""
 
 
 def measures_part(
@@ -195,7 +129,7 @@ def measures_part(
             bureau=ctx.figures.bureau,
             topic=topic,
             facts="\n".join(lines) or "（本项无具体事实，请概括写做法）",
-            instruction=_instruction_line(instruction),
+            instruction=instruction_line(instruction),
             example=block,
         )
         for block in blocks
@@ -246,17 +180,6 @@ def measures_part(
     )
 
 
-def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[MeasuresExample]:
-    """The example pool in the order a section uses it: neighbours start on different ones.
-
-    Examples on this section's own topic are left out (their facts would look like the
-    section's, and copying them could not be told apart from writing the task).
-    """
-    usable = [e for e in pool if not names_topic(task.heading, e.topic)] or list(pool)
-    start = task.order % len(usable)
-    return usable[start:] + usable[:start]
-
-
 def opening_part(
     task: SectionTask, ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
 ) -> Part:
@@ -266,7 +189,7 @@ def opening_part(
         ctx.guided_prompts().opening.render(
             bureau=ctx.figures.bureau,
             areas=areas,
-            instruction=_instruction_line(instruction),
+            instruction=instruction_line(instruction),
             example=block,
         )
         for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
@@ -346,7 +269,7 @@ def elaborate_part(
             add=kind.add,
             example_item=kind.example_item,
             example_add=kind.example_add,
-            instruction=_instruction_line(instruction),
+            instruction=instruction_line(instruction),
             example=block,
         )
         for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
@@ -380,7 +303,7 @@ def targets_lead_part(
     data = ctx.table.data_texts()
     prompts = [
         ctx.guided_prompts().targets_lead.render(
-            bureau=ctx.figures.bureau, instruction=_instruction_line(instruction), example=block
+            bureau=ctx.figures.bureau, instruction=instruction_line(instruction), example=block
         )
         for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
     ]
@@ -409,7 +332,7 @@ def closing_part(
         ctx.guided_prompts().closing.render(
             bureau=ctx.figures.bureau,
             leaders=leaders,
-            instruction=_instruction_line(instruction),
+            instruction=instruction_line(instruction),
             example=block,
         )
         for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
@@ -448,10 +371,13 @@ def run_part(
         answer = complete_with_retries(
             ctx.model, messages, max_retries=ctx.max_retries, backoff=ctx.backoff, on_retry=on_retry
         )
-        text = part.clean(answer.text)
-        frame = part.frame_for(attempt)
-        problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
-        problems += answer_problems(text, part.exemplars, part.own, note)
+        text, problems = (
+            part.parse(answer.text) if part.parse is not None else (part.clean(answer.text), [])
+        )
+        if not problems:  # a malformed answer is sent back for its form alone
+            frame = part.frame_for(attempt)
+            problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
+            problems += answer_problems(text, part.exemplars, part.own, note)
         if not problems and part.claim is not None:
             problems = part.claim(text)  # the repetition guard, claimed only when all else passes
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete
@@ -547,7 +473,11 @@ def draft_guided(
         return results[part.name]
 
     if task.work_area is not None:
-        measures = run(measures_part(task, ctx, instruction, exemplars)).text
+        has_facts = any(s.role == "fact" for s in task.slots)
+        # nothing to lead without facts: the passage design's one paragraph is the task
+        leads = ctx.measures_design == "leads" and has_facts
+        design = measures_leads_part if leads else measures_part
+        measures = run(design(task, ctx, instruction, exemplars)).text
         return GuidedDraft(insert_results(measures, results_sentence(task.slots)), results)
     if task.id == "opening":
         lead = run(opening_part(task, ctx, instruction, exemplars)).text

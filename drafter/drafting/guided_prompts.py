@@ -17,7 +17,6 @@ from drafter.text.sentences import FULL_STOPS
 GUIDED_DIR = PROMPTS_DIR / "guided"
 
 
-
 class MeasuresExample(BaseModel):
     """A one-shot example of the measures prompt (another bureau's topic, invented facts)."""
 
@@ -28,11 +27,29 @@ class MeasuresExample(BaseModel):
     output: str = Field(min_length=10)
 
     @property
+    def items(self) -> list[str]:
+        """The example's 一是/二是 items, ordinal words dropped."""
+        return [
+            ORDINAL_RE.sub("", s, count=1)
+            for s in re.split(f"[{FULL_STOPS}；]", self.output)
+            if ORDINAL_RE.search(s)
+        ]
+
+    @property
+    def leads(self) -> list[str]:
+        """Each item's short lead: its words before the first comma (创新金融产品)."""
+        return [re.split("[，,]", item, maxsplit=1)[0] for item in self.items]
+
+    @property
+    def frame_sentences(self) -> list[str]:
+        return [
+            s for s in re.split(f"[{FULL_STOPS}]", self.output) if s and not ORDINAL_RE.search(s)
+        ]
+
+    @property
     def frame(self) -> str:
         """The generic sentences around the 一是/二是 items: the lead and the closing."""
-        return "。".join(
-            s for s in re.split(f"[{FULL_STOPS}]", self.output) if s and not ORDINAL_RE.search(s)
-        )
+        return "。".join(self.frame_sentences)
 
 
 def load_measures_examples(path: Path) -> tuple[MeasuresExample, ...]:
@@ -64,6 +81,7 @@ class GuidedPrompts(BaseModel):
 
     system: PromptTemplate
     measures: PromptTemplate
+    measures_leads: PromptTemplate
     opening: PromptTemplate
     elaborate: PromptTemplate
     targets_lead: PromptTemplate
@@ -71,15 +89,23 @@ class GuidedPrompts(BaseModel):
     retry: PromptTemplate
     example_fixed: PromptTemplate
     example_passage: PromptTemplate
+    example_leads: PromptTemplate
     measures_examples: tuple[MeasuresExample, ...]
 
     @classmethod
     def load(cls, directory: Path = GUIDED_DIR) -> GuidedPrompts:
-        names = ["system", "measures", "opening", "elaborate", "targets_lead", "closing", "retry"]
-        names += ["example_fixed", "example_passage"]
+        names = [
+            "system",
+            "measures",
+            "measures_leads",
+            "opening",
+            "elaborate",
+            "targets_lead",
+            "closing",
+            "retry",
+        ]
+        names += ["example_fixed", "example_passage", "example_leads"]
         return cls(
             **{n: load_prompt(n, directory) for n in names},
             measures_examples=load_measures_examples(directory / "measures_examples.yaml"),
         )
-
-

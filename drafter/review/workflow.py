@@ -246,6 +246,7 @@ def run_draft(
     on_section_done: Callable[[SectionTask, Version], None] | None = None,
     cancel: threading.Event | None = None,
     mode: str = "slots",
+    measures_design: str = "leads",
     write_outputs: Callable[[Session], object] | None = None,
 ) -> RunResult:
     """Draft the chosen sections (all non-container ones by default) and save each at once.
@@ -272,6 +273,7 @@ def run_draft(
         on_retry=on_retry,  # type: ignore[arg-type]
         allowed_years=table.allowed_years(),
         mode=mode,
+        measures_design=measures_design,
     )
     requests: list[SectionRequest] = []
     for task in plan.tasks:

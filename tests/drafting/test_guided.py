@@ -61,6 +61,9 @@ FRAMES = [
 ]
 
 
+LEADS = ["明确工作重点", "强化协同配合", "完善工作机制", "加强服务保障", "狠抓任务落实"]
+
+
 def frames_for(topic: str) -> tuple[str, str]:
     """The lead and closing the fake writes for an area (the first area gets the first)."""
     return FRAMES[(sum(map(ord, topic)) + FRAME_SHIFT) % len(FRAMES)]
@@ -72,6 +75,12 @@ FRAME_SHIFT = -sum(map(ord, "科技创新主体培育")) % len(FRAMES)
 def small_model(messages: list[dict[str, Any]]) -> str:
     """Behaves like the measured 1.5B model on a good day: copies placeholders and echoes labels."""
     prompt = last_user(messages)
+    if "小标题" in prompt and "工作事实（数字已隐去）：" in prompt:  # the lead-only design
+        topic = re.search(r"【任务】“([^”]+)”", prompt).group(1)  # type: ignore[union-attr]
+        count = len(re.findall(r"^\d+\. ", task_block(prompt), flags=re.M))
+        lead, closing = frames_for(topic + ("再" if "句式已在" in prompt else ""))
+        leads = "\n".join(f"{i}. {LEADS[i - 1]}" for i in range(1, count + 1))
+        return f"概括：{lead}\n{leads}\n成效：{closing}"
     if "工作事实：" in prompt:
         facts = re.findall(r"^- (.+)$", task_block(prompt), flags=re.M)
         items = "；".join(
@@ -100,6 +109,9 @@ def plan() -> Any:
 
 
 def context(plan: Any, responder: Responder, **kw: Any) -> DraftContext:
+    """A guided context; these tests are of the passage design of work areas (the lead-only
+    design has tests/drafting/test_guided_leads.py)."""
+    kw.setdefault("measures_design", "passage")
     return DraftContext(
         figures=plan.figures,
         table=build_slot_table(plan.figures),

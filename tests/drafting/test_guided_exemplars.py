@@ -100,7 +100,7 @@ def test_every_guided_section_is_shown_the_bureaus_own_passages_with_numbers_mas
     assert len(passages) >= len(prompts) // 2
     for passage in passages:  # numbers masked, as in whole-section drafting (list markers kept)
         assert not re.search(r"[0-9]+(?![.．、])", passage), passage
-    measures = next(p for p in prompts if "工作事实：" in p)
+    measures = next(p for p in prompts if "工作事实" in p)
     # the bureau's passage for the voice, then the one-shot example for the 一是/二是 form
     assert "【范文】" in measures and "另一个单位的" in measures
     assert measures.index("【范文】") < measures.index("另一个单位的") < measures.index("【任务】")

@@ -1,0 +1,101 @@
+"""The pieces guided drafting is made of: a part (one small model task with its check and
+code fallback), its result, and the rules every part shares.
+
+Split out of :mod:`drafter.drafting.guided` so that the part designs (the lead-only
+measures in :mod:`drafter.drafting.guided_leads`) live in modules of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from drafter.drafting.guided_prompts import MeasuresExample
+from drafter.drafting.guided_text import names_topic, tidy
+from drafter.drafting.outline import SectionTask
+from drafter.lint.drafting import lint_problems
+from drafter.text.violations import find_violations
+
+
+@dataclass
+class Part:
+    """One small model task within a section, with its own check and code fallback."""
+
+    name: str
+    prompt: str  # the rendered human message
+    check: Callable[[str], list[str]]
+    fallback: str  # slot template composed by code, used when the model keeps failing
+    optional: bool = False  # an elaboration that may simply be left out
+    clean: Callable[[str], str] = field(default=lambda raw: tidy(raw))
+    # Other renderings (another one-shot example) used in turn when the model is re-asked:
+    # measured, a fresh example breaks the small model's habit of copying the last one.
+    alternatives: tuple[str, ...] = ()
+    topic: str = ""  # the part's own topic: naming it in a borrowed frame is not copying
+    # Per prompt (first, then alternatives): the example's generic lead and closing
+    # sentences, which may be borrowed; its facts and topic may not.
+    frames: tuple[str, ...] = ()
+    # Retrieved passages shown (drafter.drafting.exemplars): no run of them may be copied.
+    exemplars: tuple[str, ...] = ()
+    own: str = ""  # what the task itself gives (facts, topic): writing it is not copying
+    # Called once the answer passes every check; its problems send the answer back
+    # (the repetition guard: a lead or closing frame used up by other sections).
+    claim: Callable[[str], list[str]] | None = None
+    # Reads the raw answer into the text to check and the problems of its form (the
+    # lead-only measures: drafter.drafting.guided_leads); None: ``clean`` and no such problems.
+    parse: Callable[[str], tuple[str, list[str]]] | None = None
+
+    def _index(self, attempt: int) -> int:
+        return (attempt - 1) % (1 + len(self.alternatives))
+
+    def prompt_for(self, attempt: int) -> str:
+        return (self.prompt, *self.alternatives)[self._index(attempt)]
+
+    def frame_for(self, attempt: int) -> str:
+        index = self._index(attempt)
+        return self.frames[index] if index < len(self.frames) else ""
+
+
+@dataclass
+class PartResult:
+    text: str
+    from_model: bool
+    attempts: int
+    problems: list[str] = field(default_factory=list)
+    optional: bool = False  # from Part.optional: left out, not written by code, on failure
+    prompt_hash: str = ""  # of the first question asked (see llm.prompt_hash)
+
+
+def common_problems(
+    text: str,
+    allowed_slots: set[str],
+    *,
+    min_len: int,
+    max_len: int,
+    data_texts: Sequence[str] = (),
+) -> list[str]:
+    """Numbers outside placeholders, unknown placeholders, length: the rules of every part.
+    A number copied verbatim from the figures file's own texts (``data_texts``) is data."""
+    problems = [
+        v.message for v in find_violations(text, known_slots=allowed_slots, data_texts=data_texts)
+    ]
+    problems += lint_problems(text)  # 公文 conventions (drafter lint) in the model's text
+    if len(text) < min_len:
+        problems.append(f"内容太短（{len(text)}字），请写完整（至少{min_len}字）。")
+    if len(text) > max_len:
+        problems.append(f"内容太长（{len(text)}字），请压缩到{max_len}字以内。")
+    return problems
+
+
+def instruction_line(instruction: str | None) -> str:
+    return f"【本次修改要求】{instruction}\n" if instruction else ""
+
+
+def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[MeasuresExample]:
+    """The example pool in the order a section uses it: neighbours start on different ones.
+
+    Examples on this section's own topic are left out (their facts would look like the
+    section's, and copying them could not be told apart from writing the task).
+    """
+    usable = [e for e in pool if not names_topic(task.heading, e.topic)] or list(pool)
+    start = task.order % len(usable)
+    return usable[start:] + usable[:start]
