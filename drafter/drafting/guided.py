@@ -420,10 +420,7 @@ def closing_part(
     def check(text: str) -> list[str]:
         return common_problems(text, set(), min_len=20, max_len=160, data_texts=data)
 
-    fallback = (
-        f"新的一年，我们将{leaders}，坚定信心、真抓实干，"
-        "奋力推动科技创新工作再上新台阶。"
-    )
+    fallback = f"新的一年，我们将{leaders}，坚定信心、真抓实干，奋力推动科技创新工作再上新台阶。"
     return _with_exemplars(
         Part("closing", prompts[0], check, fallback), prompts, exemplars, leaders
     )

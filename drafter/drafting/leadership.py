@@ -7,7 +7,8 @@ says which level of government the bureau answers to, so it cannot be a fixed te
 
 Shape: a clause opening with 在 and ending with 下, whose last word before 下 is one of
 领导/指导/支持/关心/关怀/帮助/带领, naming an organ (…委, 政府, 厅, 局, 部门, 党组), with no
-number and bounded length; two such clauses joined by a comma are one line.
+number and bounded length; two such clauses joined by a comma (在…下，在…下) or by 和
+(在…领导下和…指导下) are one line.
 
 Which line: the bureau's own past summaries first, then those of the same region, then
 any peer's. A peer's line is adapted: its level of government (县委/区委/市委/州委…) becomes
@@ -38,6 +39,10 @@ GENERIC_SUPERIOR = "上级科技部门"
 _NOT_PREPOSITION = set("存现正实所内外旨潜自好健")
 _CLAUSE_RE = re.compile(
     rf"在(?P<body>[^在。；;：:！!？?\n，,]{{2,{MAX_CLAUSE}}}?(?:{'|'.join(LEAD_WORDS)}))下"
+)
+# "…的坚强领导下和上级科技部门的精心指导下": a second clause joined by 和, without 在
+_AND_CLAUSE_RE = re.compile(
+    rf"(?:和|及|以及)(?P<body>[^在。；;：:！!？?\n，,]{{2,{MAX_CLAUSE}}}?(?:{'|'.join(LEAD_WORDS)}))下"
 )
 _ORGAN_RE = re.compile(r"委|政府|厅|局|部门|党组")
 # A level of government directly before its party committee or government.
@@ -86,8 +91,10 @@ def find_lines(text: str) -> list[str]:
             pos = m.start() + 1
             continue
         end = m.end()
-        while end < len(text) and text[end] in "，,":
-            nxt = _CLAUSE_RE.match(text, end + 1)
+        while end < len(text):
+            nxt = _AND_CLAUSE_RE.match(text, end)
+            if nxt is None and text[end] in "，,":
+                nxt = _CLAUSE_RE.match(text, end + 1)
             if nxt is None:
                 break
             end = nxt.end()
@@ -118,11 +125,18 @@ def adapt_line(
     return text if _is_line(text) else None
 
 
-def same_bureau(a: str | None, b: str | None) -> bool:
-    """Bureau names compared with 科学技术 and 科技 taken as the same word."""
-    if not a or not b:
+def same_bureau(chunk_bureau: str | None, chunk_region: str | None, bureau: str) -> bool:
+    """Whether a stored chunk is the bureau's own. The store keeps the bureau's kind and its
+    region apart (科学技术局, 示例县), the figures file the full name (示例县科学技术局);
+    科学技术 and 科技 are taken as the same word."""
+    if not chunk_bureau or not bureau:
         return False
-    return a.replace("科学技术", "科技") == b.replace("科学技术", "科技")
+
+    def norm(name: str) -> str:
+        return name.replace("科学技术", "科技")
+
+    names = {norm(chunk_bureau), norm((chunk_region or "") + chunk_bureau)}
+    return norm(bureau) in names
 
 
 @dataclass(frozen=True)
@@ -139,7 +153,7 @@ def choose_line(hits: Iterable[SearchHit], bureau: str, region: str | None) -> s
     candidates: list[Candidate] = []
     for order, hit in enumerate(hits):
         chunk = hit.chunk
-        own = same_bureau(chunk.bureau, bureau)
+        own = same_bureau(chunk.bureau, chunk.region, bureau)
         local = bool(region) and chunk.region == region
         for found in find_lines(chunk.text):
             line = (

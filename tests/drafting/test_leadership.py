@@ -14,6 +14,7 @@ from drafter.drafting.leadership import (
     choose_line,
     find_lines,
     region_suffix,
+    same_bureau,
     with_leadership,
 )
 from drafter.models import SearchHit, StoredChunk
@@ -34,6 +35,10 @@ from drafter.review.workflow import plan_draft
         ),
         ("新的一年，我们将在州委、州政府的坚强领导下，真抓实干。", ["在州委、州政府的坚强领导下"]),
         ("在局党组的带领下，全局干部攻坚克难。", ["在局党组的带领下"]),
+        (
+            "县科技局在县委、县政府的坚强领导下和上级科技部门的精心指导下，坚持创新驱动。",
+            ["在县委、县政府的坚强领导下和上级科技部门的精心指导下"],
+        ),
         ("在上级部门的关心支持下，平台建设取得突破。", ["在上级部门的关心支持下"]),
         (
             "在旗委、旗政府的坚强领导下,在盟科技局的悉心指导下,",
@@ -114,8 +119,8 @@ OWN_NEW = "在市委、市政府的正确领导和省科技厅的悉心指导下
     [
         # own bureau beats a peer ranked higher by the retriever, the newest year wins
         ([chunk_hit(f"2024年，{CITY}，他局工作。", "另一市科技局", "另一市", 2024),
-          chunk_hit(f"2022年，{OWN_OLD}，我局工作。", "示例市科学技术局", "示例市", 2022),
-          chunk_hit(f"2023年，{OWN_NEW}，我局工作。", "示例市科技局", "示例市", 2023)],
+          chunk_hit(f"2022年，{OWN_OLD}，我局工作。", "科学技术局", "示例市", 2022),
+          chunk_hit(f"2023年，{OWN_NEW}，我局工作。", "科技局", "示例市", 2023)],
          "示例市科学技术局", "示例市", OWN_NEW),
         # same region before a peer; its superior generalised, its level kept
         ([chunk_hit("在区委区政府的正确领导下，在市科技局的大力支持下，工作有序推进。", "示例区科技局", "示例区", 2024),
@@ -201,3 +206,20 @@ def test_without_a_line_the_closing_keeps_the_regions_leaders(plan: Any) -> None
 
     closing = draft_section(SectionRequest(task(plan, "closing")), context(plan, refuses))
     assert closing.text.startswith("新的一年，我们将在县委、县政府的坚强领导下，")
+
+
+@pytest.mark.parametrize(
+    ("chunk_bureau", "chunk_region", "bureau", "same"),
+    [
+        ("科学技术局", "示例县", "示例县科学技术局", True),  # as the store keeps it
+        ("科技局", "示例县", "示例县科学技术局", True),
+        ("示例县科学技术局", None, "示例县科学技术局", True),
+        ("科学技术局", "示例市", "示例县科学技术局", False),
+        ("发展和改革局", "示例县", "示例县科学技术局", False),
+        (None, "示例县", "示例县科学技术局", False),
+    ],
+)  # fmt: skip
+def test_the_bureaus_own_chunks_are_recognised(
+    chunk_bureau: str | None, chunk_region: str | None, bureau: str, same: bool
+) -> None:
+    assert same_bureau(chunk_bureau, chunk_region, bureau) is same
