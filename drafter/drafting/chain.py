@@ -24,6 +24,7 @@ from drafter.drafting.compose import fallback_template
 from drafter.drafting.exemplars import guided_exemplars
 from drafter.drafting.guards import FrameRegistry
 from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
+from drafter.drafting.leadership import retrieve_line
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
 from drafter.drafting.prompts import PromptSet
@@ -83,11 +84,25 @@ class DraftContext:
     # lead and closing frames used so far in this run (guided drafting's repetition guard)
     frames: FrameRegistry = field(default_factory=FrameRegistry)
     _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)
+    _leadership: tuple[str | None] | None = field(default=None, init=False, repr=False)
+    _leadership_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def guided_prompts(self) -> GuidedPrompts:
         if self._guided is None:
             self._guided = GuidedPrompts.load()
         return self._guided
+
+    def leadership_line(self) -> str | None:
+        """The bureau's leadership line from its past summaries (drafting.leadership),
+        looked up once per run; None without a store or when none is found."""
+        if self.retriever is None:
+            return None
+        with self._leadership_lock:
+            if self._leadership is None:
+                self._leadership = (
+                    retrieve_line(self.retriever, self.figures.bureau, self.figures.region),
+                )
+            return self._leadership[0]
 
 
 @dataclass

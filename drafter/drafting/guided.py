@@ -57,6 +57,7 @@ from drafter.drafting.guided_text import insert_results as insert_results
 from drafter.drafting.guided_text import leak_problems as leak_problems
 from drafter.drafting.guided_text import names_topic as names_topic
 from drafter.drafting.guided_text import tidy as tidy
+from drafter.drafting.leadership import with_leadership
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
 from drafter.figures import Slot
@@ -205,7 +206,8 @@ def opening_part(
         f"{ctx.figures.bureau}坚持以创新驱动发展为引领，聚焦科技创新重点任务，"
         "统筹推进各项科技工作，取得积极成效。"
     )
-    return _with_exemplars(Part("lead", prompts[0], check, fallback), prompts, exemplars, areas)
+    own = areas + (ctx.leadership_line() or "")  # the bureau's line may be written: not a copy
+    return _with_exemplars(Part("lead", prompts[0], check, fallback), prompts, exemplars, own)
 
 
 def _with_exemplars(part: Part, prompts: list[str], exemplars: tuple[str, ...], own: str) -> Part:
@@ -327,7 +329,8 @@ def closing_part(
     ctx: DraftContext, instruction: str | None, exemplars: tuple[str, ...] = ()
 ) -> Part:
     data = ctx.table.data_texts()
-    leaders = leaders_of(ctx.figures.region)
+    # the bureau's own leadership line (drafting.leadership), else the region's level
+    leaders = ctx.leadership_line() or f"在{leaders_of(ctx.figures.region)}的坚强领导下"
     prompts = [
         ctx.guided_prompts().closing.render(
             bureau=ctx.figures.bureau,
@@ -341,10 +344,7 @@ def closing_part(
     def check(text: str) -> list[str]:
         return common_problems(text, set(), min_len=20, max_len=160, data_texts=data)
 
-    fallback = (
-        f"新的一年，我们将在{leaders}的坚强领导下，坚定信心、真抓实干，"
-        "奋力推动科技创新工作再上新台阶。"
-    )
+    fallback = f"新的一年，我们将{leaders}，坚定信心、真抓实干，奋力推动科技创新工作再上新台阶。"
     return _with_exemplars(
         Part("closing", prompts[0], check, fallback), prompts, exemplars, leaders
     )
@@ -482,6 +482,7 @@ def draft_guided(
     if task.id == "opening":
         lead = run(opening_part(task, ctx, instruction, exemplars)).text
         lead = re.sub(r"^(\{YEAR\}年|今年|本年度|全年)[，,]?", "", lead)
+        lead = with_leadership(lead, ctx.leadership_line())
         return GuidedDraft("{YEAR}年，" + lead + results_sentence(task.slots), results)
     if task.id in ("problems", "plan_priorities"):
         role = "problem" if task.id == "problems" else "priority"
