@@ -137,3 +137,28 @@ def _infer_period(title: str | None, text: str) -> Period:
         return Period.HALF_YEAR if half.search(title) else Period.ANNUAL
     half_in_text = re.search(r"上半年工作总结|上半年以来|今年上半年", text[:200])
     return Period.HALF_YEAR if half_in_text else Period.ANNUAL
+
+
+def bureau_key(name: str) -> str:
+    """科学技术局 and 科技局 name the same bureau; spaces never matter."""
+    return re.sub(r"\s+", "", name).replace("科学技术", "科技")
+
+
+def is_own_bureau(
+    stored_bureau: str | None, stored_region: str | None, bureau: str, region: str | None = None
+) -> bool:
+    """Whether a stored summary (its bureau and region as the store keeps them apart:
+    科学技术局, 示例县) is by ``bureau`` (a figures file's full name, 示例县科学技术局).
+
+    The one rule for "the bureau's own" (exemplar boost, leadership line, house outline):
+    the stored bureau ends the full name, and the stored region, when known, is the
+    figures file's region or opens the full name; without a stored region only the full
+    name itself matches (a bare 科技局 could be anyone's)."""
+    if not stored_bureau or not bureau:
+        return False
+    full, own = bureau_key(bureau), bureau_key(stored_bureau)
+    if not full.endswith(own):
+        return False
+    if stored_region:
+        return stored_region == region or full.startswith(bureau_key(stored_region))
+    return full == own

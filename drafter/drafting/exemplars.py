@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from drafter.corpus.meta import is_own_bureau
 from drafter.drafting.records import Exemplar
 from drafter.text.sentences import FULL_STOPS
 
@@ -41,7 +42,7 @@ KIND_QUERIES = {
 def boosted_score(hit: SearchHit, bureau: str, region: str | None) -> float:
     """The fused score, raised for the same bureau (or, failing that, the same region)."""
     chunk = hit.chunk
-    if bureau and chunk.bureau and chunk.bureau == bureau:
+    if is_own_bureau(chunk.bureau, chunk.region, bureau, region):
         return hit.score * BUREAU_BOOST
     if region and chunk.region and chunk.region == region:
         return hit.score * REGION_BOOST

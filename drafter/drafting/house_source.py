@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from drafter.corpus.meta import is_own_bureau
 from drafter.drafting.house_outline import PastHeading, derive_house_outline
 from drafter.drafting.outline import Outline
 from drafter.models import DocumentInfo, Period, StoredChunk
@@ -30,23 +31,9 @@ class HouseStore(Protocol):
     def chunks_of(self, doc_id: str) -> list[StoredChunk]: ...
 
 
-def _bureau_key(name: str) -> str:
-    """科学技术局 and 科技局 are the same bureau; spaces never matter."""
-    return re.sub(r"\s+", "", name).replace("科学技术", "科技")
-
-
 def is_own_document(doc: DocumentInfo, bureau: str, region: str | None) -> bool:
-    """True when the stored summary was written by this bureau: its bureau name ends the
-    figures file's (示例市科学技术局 ⊇ 科技局) and its region, when the store knows one, is
-    the figures file's region or opens the bureau's full name."""
-    if not doc.bureau:
-        return False
-    full, own = _bureau_key(bureau), _bureau_key(doc.bureau)
-    if not full.endswith(own):
-        return False
-    if doc.region:
-        return doc.region == region or full.startswith(_bureau_key(doc.region))
-    return full == own and region is None
+    """True when the stored summary was written by this bureau (drafter.corpus.meta)."""
+    return is_own_bureau(doc.bureau, doc.region, bureau, region)
 
 
 def own_past_summary(

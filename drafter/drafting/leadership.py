@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from drafter.corpus.meta import is_own_bureau
 from drafter.models import SearchHit
 from drafter.text.scanner import find_numbers
 
@@ -126,17 +127,8 @@ def adapt_line(
 
 
 def same_bureau(chunk_bureau: str | None, chunk_region: str | None, bureau: str) -> bool:
-    """Whether a stored chunk is the bureau's own. The store keeps the bureau's kind and its
-    region apart (科学技术局, 示例县), the figures file the full name (示例县科学技术局);
-    科学技术 and 科技 are taken as the same word."""
-    if not chunk_bureau or not bureau:
-        return False
-
-    def norm(name: str) -> str:
-        return name.replace("科学技术", "科技")
-
-    names = {norm(chunk_bureau), norm((chunk_region or "") + chunk_bureau)}
-    return norm(bureau) in names
+    """Whether a stored chunk is the bureau's own (the one rule: drafter.corpus.meta)."""
+    return is_own_bureau(chunk_bureau, chunk_region, bureau)
 
 
 @dataclass(frozen=True)

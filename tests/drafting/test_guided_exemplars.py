@@ -261,3 +261,13 @@ def test_a_section_that_needs_no_model_call_is_labelled_code(plan: Any) -> None:
     assert "模型多次违反" not in "".join(version.verification.flags)
     assert ctx.model.calls == 0  # type: ignore[attr-defined]
     assert ORIGIN_LABELS["code"] == "程序按数据生成（本节无需模型）"
+
+
+def test_the_bureau_boost_applies_to_the_store_s_split_names() -> None:
+    """The store keeps 科学技术局 and 示例县 apart; the figures file says 示例县科学技术局."""
+    hits = [
+        hit("科学技术局", "别的县", 0.030, "other"),
+        hit("科技局", "示例县", 0.021, "own"),
+    ]
+    ranked = rank_hits(hits, "示例县科学技术局", "示例县")
+    assert [h.chunk.id for h in ranked] == ["own", "other"]
