@@ -13,7 +13,8 @@ cut by a page break (a join), and which lines hold a run-in heading. The cleaner
   share of expected sentences found in the clean text (whitespace ignored).
 
 Copies 01–09 are the set the cleaner was tuned on; h1–h3 were written afterwards and not
-used for tuning. Two settings each: every copy cleaned alone, and with a "store" holding
+used for tuning the furniture and page-block rules; h4–h5 (a new site style each, one GBK)
+were written before the run-in heading and heading page-break rules. Two settings each: every copy cleaned alone, and with a "store" holding
 all the other copies and the example texts (repetition across documents on). Prints
 JSON, then a table.
 
@@ -98,7 +99,7 @@ def score_copy(result: CleanResult, expected: str, labels: dict[str, Any]) -> di
 
 
 def run(with_store: bool, held_out: bool) -> dict[str, Any]:
-    """Scores of the tuning copies (01–09) or of the held-out ones (h1–h3); the store holds
+    """Scores of the tuning copies (01–09) or of the held-out ones (h1–h5); the store holds
     every other copy and the example texts."""
     everything = load_copies()
     copies = [c for c in everything if c[0].startswith("h") == held_out]

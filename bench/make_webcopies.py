@@ -105,6 +105,14 @@ def ad_break(copy: Copy, n: int, title: str) -> None:
     copy.add("", "blank")
 
 
+def slash_break(total: int) -> Callable[[Copy, int, str], None]:
+    def brk(copy: Copy, n: int, title: str) -> None:
+        copy.add(f"第 {n} 页 / 共 {total} 页", "furniture")
+        copy.add("", "blank")
+
+    return brk
+
+
 def no_break(copy: Copy, n: int, title: str) -> None:
     copy.add("", "blank")
 
@@ -407,7 +415,9 @@ Copyright © 2012-2025 政务范文网 All Rights Reserved
 
 
 # Held out: written after the cleaner was tuned on the nine copies above, and not used to
-# tune it; bench_clean.py reports them separately.
+# tune it; bench_clean.py reports them separately. h4 (a library page with "第 N 页 / 共 M 页"
+# counters, GBK) and h5 (an answer on a Q&A site with "N、" page blocks) were added before the
+# run-in heading and heading page-break rules were written.
 HELD_OUT = [
     Style(
         name="h1_forum_diye_utf8",
@@ -470,6 +480,51 @@ HELD_OUT = [
         marker="{n}.",
         half_width=0.2,
         seed=13,
+    ),
+    Style(
+        name="h4_library_slash_gbk",
+        source=TEXT_2023,
+        encoding="gbk",
+        header="""
+博览文库网
+当前位置：首页 > 行政公文 > 总结报告
+示例县科学技术局2023年工作总结及2024年工作打算
+时间：2024-01-25  来源：网络整理  编辑：小博
+手机版  |  收藏本页  |  打印本文
+""",
+        footer="""
+【全文完】
+↑ 返回顶部
+本文链接：http://www.bolan-wenku.cn/zongjie/20240125/88213.html
+声明：本站内容来源于网络，仅供学习参考
+""",
+        page_chars=(250, 450),
+        page_break=slash_break(8),
+        half_width=0.4,
+        runin=0.6,
+        seed=14,
+    ),
+    Style(
+        name="h5_answers_chunk_dun_utf8",
+        source=TEXT_2024,
+        encoding="utf-8",
+        header="""
+问：求一篇县科技局2024年度工作总结及明年打算，急用！
+提问者：匿名用户  2025-01-03
+最佳答案
+采纳率：92%  擅长：公文写作  帮助的人：3.2万
+""",
+        footer="""
+本回答由网友推荐
+评论  |  举报  |  赞同 41
+其他回答（2）
+""",
+        page_chars=(300, 550),
+        page_break=no_break,
+        marker="{n}、",
+        half_width=0.1,
+        runin=0.6,
+        seed=15,
     ),
 ]
 

@@ -9,8 +9,10 @@ real content, placeholders (XX年, xx县, ***), numbers and punctuation untouche
 .txt passes through essentially unchanged.
 
 Which lines are furniture is decided from features in :mod:`drafter.corpus.clean_furniture`;
-this module runs the pipeline, rejoins sentences split by page breaks, and splits run-in
-headings ("二、强化项目管理工作今年以来，我局……") into heading and body.
+where a heading ends (a heading run into its paragraph, "二、强化项目管理工作今年以来，我局……",
+or cut by a page break, "（三）强化" | "企业主体地位……") in :mod:`drafter.corpus.clean_runin`.
+This module runs the pipeline, rejoins sentences and headings split by page breaks, and
+splits run-in headings into heading and body.
 """
 
 from __future__ import annotations
@@ -24,13 +26,8 @@ from drafter.corpus.clean_furniture import (
     furniture_lines,
     line_keys,
 )
-from drafter.text.genre import (
-    DATE_LINE_RE,
-    KIND_TITLE_RE,
-    OPENING_START_RE,
-    ORG_LINE_RE,
-    TITLE_WORDS_RE,
-)
+from drafter.corpus.clean_runin import continues_heading, opens_body, split_run_in
+from drafter.text.genre import DATE_LINE_RE, ORG_LINE_RE, TITLE_WORDS_RE
 from drafter.text.markers import MARKER_RE as HEADING_MARKER_RE
 from drafter.text.sentences import CLOSERS, FULL_STOPS
 
@@ -78,24 +75,8 @@ _CHUNK_MIN_PREV = 80
 # A block cut mid-sentence is at least this long (a heading is shorter, or marker-led).
 _CUT_MIN = 20
 _BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
-
-# --- run-in headings ----------------------------------------------------------------
-# A body that starts right after a heading's title, without punctuation between them:
-# "二、强化科技项目管理工作今年以来，我局……". Time phrases (segment's opening phrases)
-# must be followed by a comma; a subject or a leading verb needs a title that ends like one.
-_SUBJECT_OPENER_RE = re.compile(
-    r"我局|我县|我市|我区|我委|我们|局党组|(?:县|市|区)科技局|全县|全市|全区|全局|"
-    r"全年(?:共|累计|新增|完成|力争)|紧紧围绕|围绕|按照|根据|坚持|为进一步"
-)
-_TITLE_END_RE = re.compile(
-    r"(?:工作|建设|管理|服务|发展|水平|能力|体系|机制|环境|成效|成果|质量|效能|效益|活力|动能|"
-    r"作用|提升|增强|壮大|提高|突破|凸显|推进|落实|加强|优化|深化|培育|转化|保护|创新|融合|"
-    r"情况|进展|实效|显著|明显|普惠|走实|见效|完善|领导|引领|支撑|攻坚|升级|转型|集聚|保障|"
-    r"落地|有力|有效|扎实|新高|新台阶|新突破|开展|目标|任务|队伍|基础|合作)$"
-)
-_TITLE_MIN, _TITLE_MAX_RUN_IN = 4, 40
-_FIRST_SENTENCE_RE = re.compile(r"[。；;！？!?]")
-_FUNCTION_END = "的之对为在与和及把将向从于以并、，,：:"
+# Words only, no punctuation, digits or spaces: a fragment, not a table row or a counter.
+_WORDS_ONLY_RE = re.compile("^[\u4e00-\u9fff]+$")
 
 
 @dataclass
@@ -146,7 +127,7 @@ def clean_document(text: str, *, repeat_count: RepeatCount | None = None) -> Cle
     lines = _collapse_blank_lines(lines)
     out: list[str] = []
     for line in lines:
-        parts = _split_run_in(line.text)
+        parts = split_run_in(line.text)
         if len(parts) > 1:
             result.split_at.append(line.index)
         out.extend(parts)
@@ -333,6 +314,29 @@ def _cut_mid_sentence(prev: str) -> bool:
     return len(prev) >= _CUT_MIN or bool(re.search(f"[{_FINAL}；;，,、]", prev))
 
 
+def _break_cuts(before: str | None, prev: str, nxt: str) -> bool:
+    """A page break between ``prev`` and ``nxt`` cut a sentence or a heading in two.
+
+    Besides a block that stops mid-sentence: a heading the next block continues
+    ("（三）强化" | "企业主体地位……", see :func:`continues_heading`), and the short first
+    words of a paragraph right under a heading ("（四）…支撑" / "支持龙头企业联" | "合高校……"):
+    a paragraph is never a few words without punctuation.
+    """
+    if _cut_mid_sentence(prev):
+        return True
+    if _is_heading_like(prev):
+        return continues_heading(prev, nxt)
+    return (
+        before is not None
+        and bool(HEADING_MARKER_RE.match(before))
+        and _is_heading_like(before)
+        and bool(_WORDS_ONLY_RE.match(prev))
+        and opens_body(prev)
+        and bool(_WORDS_ONLY_RE.match(nxt[:1]))
+        and not _is_heading_like(nxt)
+    )
+
+
 def _join_page_breaks(lines: Sequence[_Line], result: CleanResult) -> list[_Line]:
     """Rejoin a sentence that a dropped page counter or furniture line had cut in two."""
     out: list[_Line] = []
@@ -342,7 +346,7 @@ def _join_page_breaks(lines: Sequence[_Line], result: CleanResult) -> list[_Line
             line.after_break
             and line.text
             and prev is not None
-            and _cut_mid_sentence(out[prev].text)
+            and _break_cuts(_content_text(out, prev), out[prev].text, line.text)
             and not HEADING_MARKER_RE.match(line.text)
             and not _CHUNK_MARKER_RE.match(line.text)
             and not _is_heading_like(line.text)
@@ -355,11 +359,18 @@ def _join_page_breaks(lines: Sequence[_Line], result: CleanResult) -> list[_Line
     return out
 
 
-def _last_content(lines: Sequence[_Line]) -> int | None:
-    for j in range(len(lines) - 1, -1, -1):
+def _last_content(lines: Sequence[_Line], end: int | None = None) -> int | None:
+    """Position of the last non-blank line before ``end`` (default: of all)."""
+    for j in reversed(range(len(lines) if end is None else end)):
         if lines[j].text:
             return j
     return None
+
+
+def _content_text(lines: Sequence[_Line], end: int) -> str | None:
+    """Text of the last non-blank line before position ``end``."""
+    j = _last_content(lines, end)
+    return None if j is None else lines[j].text
 
 
 # --- chunk markers ------------------------------------------------------------------
@@ -379,7 +390,11 @@ def _join_chunk_markers(
             continue
         body = _CHUNK_MARKER_RE.sub("", line.text, count=1).lstrip()
         prev = _last_content(out)
-        if markers[i] == 1 or prev is None or _is_heading_like(out[prev].text):
+        if (
+            markers[i] == 1
+            or prev is None
+            or (_is_heading_like(out[prev].text) and not continues_heading(out[prev].text, body))
+        ):
             out.append(_Line(line.index, body))
             continue
         del out[prev + 1 :]  # the blank line the site put before its page block
@@ -404,9 +419,16 @@ def _chunk_marker_lines(lines: Sequence[_Line], *, site_copy: bool) -> dict[int,
         if not m:
             continue
         styles.append("、" if m.group(0).endswith("、") else ".")
-        prev = _previous_content(lines, i)
+        at = _last_content(lines, i)
         # the block before may carry its own marker, which is no heading marker here
-        cut = int(prev is not None and _cut_mid_sentence(_CHUNK_MARKER_RE.sub("", prev, count=1)))
+        cut = int(
+            at is not None
+            and _break_cuts(
+                _content_text(lines, at),
+                _CHUNK_MARKER_RE.sub("", lines[at].text, count=1),
+                _CHUNK_MARKER_RE.sub("", line.text, count=1).lstrip(),
+            )
+        )
         candidates.append((i, int(m.group("n")), cut))
     if not candidates:
         return {}
@@ -437,59 +459,3 @@ def _chunk_marker_lines(lines: Sequence[_Line], *, site_copy: bool) -> dict[int,
     if cuts == 0 or cuts * 2 < breaks:
         return {}
     return {index: number for index, number, _ in members}
-
-
-def _previous_content(lines: Sequence[_Line], index: int) -> str | None:
-    for j in range(index - 1, -1, -1):
-        if lines[j].text:
-            return lines[j].text
-    return None
-
-
-# --- run-in headings ----------------------------------------------------------------
-
-
-def _split_run_in(line: str) -> list[str]:
-    """["二、强化科技项目管理工作", "今年以来，我局……"] from a heading run into its body.
-
-    The title must be plausible: 4–40 characters after the marker, no sentence end, not
-    ending in a comma or a function word; the body starts at a time phrase followed by a
-    comma (今年以来，), or at a subject or leading verb (我局…, 围绕…) after a title that
-    ends like a 公文 title (…工作, …建设, …显著).
-    """
-    m = HEADING_MARKER_RE.match(line)
-    if not m or m.start() != 0:
-        return [line]
-    first_end = _FIRST_SENTENCE_RE.search(line, m.end())
-    limit = first_end.start() if first_end else len(line)
-    start = m.end()
-    while start < limit and line[start] == " ":
-        start += 1
-    for pos in range(start + _TITLE_MIN, min(limit, start + _TITLE_MAX_RUN_IN + 1)):
-        title = line[start:pos]
-        if title[-1] in _FUNCTION_END or " " in title:
-            continue
-        if _opens_body(line, pos, title):
-            return _heading_and_body(line, pos)
-    kind = KIND_TITLE_RE.match(line[start:limit])  # "三、2025年工作打算2025年是……"
-    if m.group("l1") and kind and re.match(r"[\u4e00-\u9fff\d]", line[start + kind.end() :]):
-        return _heading_and_body(line, start + kind.end())
-    return [line]
-
-
-def _heading_and_body(line: str, pos: int) -> list[str]:
-    """The split, if what follows the title reads as a body: 20+ characters with punctuation."""
-    body = line[pos:]
-    if len(body) < 20 or not re.search("[，,。；;]", body):
-        return [line]
-    return [line[:pos].rstrip(), body]
-
-
-def _opens_body(line: str, pos: int, title: str) -> bool:
-    rest = line[pos:]
-    opening = OPENING_START_RE.match(rest)  # anchored with "^": match the slice
-    if opening:
-        end = opening.end()
-        if rest[end - 1] in "，," or rest[end : end + 1] in ("，", ","):
-            return True
-    return bool(_SUBJECT_OPENER_RE.match(line, pos)) and bool(_TITLE_END_RE.search(title))

@@ -1,7 +1,7 @@
 """The cleaner on web copies from sites it was not written for (issue 17).
 
 tests/data/webcopies/ holds synthetic copies of the example bureau's summaries in the
-styles of nine kinds of document sites (bench/make_webcopies.py builds them; labels say
+styles of fourteen kinds of document sites (bench/make_webcopies.py builds them; labels say
 which raw lines are furniture, which continue a sentence cut by a page break, which hold
 a run-in heading). bench/bench_clean.py reports the same measures in full.
 """
@@ -95,8 +95,8 @@ def test_precision_and_recall_on_the_synthetic_copies(with_store: bool) -> None:
         return c["tp"] / max(1, c["tp"] + c["fn"])
 
     assert precision(totals["furniture"]) >= 0.97 and recall(totals["furniture"]) >= 0.95
-    assert precision(totals["joins"]) >= 0.97 and recall(totals["joins"]) >= 0.85
-    assert precision(totals["runin"]) >= 0.95 and recall(totals["runin"]) >= 0.5
+    assert precision(totals["joins"]) >= 0.97 and recall(totals["joins"]) >= 0.95
+    assert precision(totals["runin"]) >= 0.95 and recall(totals["runin"]) >= 0.9
 
 
 # --- the shapes named in issue 17 ---------------------------------------------------------
