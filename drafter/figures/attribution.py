@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from drafter.figures.check import value_matches
-from drafter.figures.extract import Figure, extract_figures, normalize_indicator
+from drafter.figures.extract import Figure, extract_figures, names_nothing, normalize_indicator
 from drafter.figures.matching import indicator_similarity, units_compatible
 from drafter.figures.model import FiguresFile
 from drafter.figures.quantities import format_quantity
@@ -106,7 +106,7 @@ def references(figures: FiguresFile) -> list[Reference]:
     sentences += figures.problems + figures.plan.priorities
     for sentence in sentences:
         for fig in extract_figures(sentence):
-            if fig.measure == "level":
+            if fig.measure == "level" and not names_nothing(fig.indicator):
                 refs.append(Reference(fig.indicator, fig.unit, (fig.value,), fig.display, "fact"))
     for target in figures.plan.targets:
         refs.append(
@@ -156,7 +156,7 @@ def judge(text: str, refs: Sequence[Reference]) -> list[Judged]:
             if at < 0:
                 continue
             cursor = at + len(fig.raw)
-            if fig.measure != "level":
+            if fig.measure != "level" or names_nothing(fig.indicator):
                 continue
             judged.append(Judged(fig, a + at, _best(fig, refs)))
     return judged

@@ -212,6 +212,21 @@ def normalize_indicator(name: str) -> str:
     return text
 
 
+def names_nothing(name: str) -> bool:
+    """True for a phrase made only of fillers ("累计达到", "全年共"): the number after it is
+    said of whatever the sentence named before, so it names no indicator by itself."""
+    text = unicodedata.normalize("NFKC", name).strip(" 、，,；;：:和及与")
+    fillers = sorted((*_LEADING_FILLERS, *_TRAILING_FILLERS), key=len, reverse=True)
+    changed = True
+    while changed and text:
+        changed = False
+        for word in fillers:
+            if text.startswith(word):
+                text = text[len(word) :].strip(" 、，,；;：:")
+                changed = True
+    return not text
+
+
 def _strip_fillers(text: str) -> str:
     text = text.strip(" 、，,；;：:和及与")
     changed = True

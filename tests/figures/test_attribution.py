@@ -341,3 +341,32 @@ def test_guided_measures_with_swapped_placeholders_are_sent_back() -> None:
     assert part.check(right) == []
     assert any("顺序被打乱" in p for p in part.check(swapped))
     assert any("不相干" in p for p in part.check(moved))
+
+
+def test_a_number_after_a_bare_filler_names_no_indicator(tmp_path: Path) -> None:
+    """ "新认定…机构6家，累计达到27家": 27 is said of what came before, and "达到" alone
+    names nothing, so other "…达到N家" clauses are not judged against 27."""
+    from drafter.figures.attribution import misattributions
+    from drafter.figures.extract import names_nothing
+    from drafter.figures.load import load_figures
+
+    for phrase, empty in [
+        ("累计达到", True),
+        ("达到", True),
+        ("孵化器", False),
+        ("累计入驻企业", False),
+    ]:
+        assert names_nothing(phrase) is empty, phrase
+    path = tmp_path / "f.yaml"
+    path.write_text(
+        "bureau: 示例市科学技术局\nyear: 2025\nsections:\n  - name: 成果转化\n"
+        "    indicators:\n      - {name: 技术合同成交额, value: 12, unit: 亿元}\n"
+        "      - {name: 有效高新技术企业, value: 630, unit: 家}\n"
+        "    facts:\n      - 新认定市级技术转移示范机构6家，累计达到27家\n",
+        encoding="utf-8",
+    )
+    figures = load_figures(path)
+    text = "全年有效高新技术企业达到630家。新认定市级技术转移示范机构6家，累计达到27家。"
+    assert misattributions(text, figures) == []
+    wrong = "新认定市级技术转移示范机构9家，累计达到27家。"
+    assert [m.found for m in misattributions(wrong, figures)] == ["9家"]
