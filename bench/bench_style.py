@@ -167,21 +167,29 @@ def measure(
     mode: str,
     store: object | None,
     workdir: Path,
+    design: str = "leads",
 ) -> dict[str, Any]:
-    """Draft one bureau's figures under one condition and measure the draft."""
-    plan = plan_draft(bureau.figures, None)
-    session = open_or_create_session(workdir / f"{bureau.key}-{condition}", plan, model_name)
+    """Draft one bureau's figures under one condition and measure the draft.
+
+    As `drafter draft` does, the "retrieved" condition also takes the outline from the
+    bureau's own past summary in the store (the house outline) and its leadership line."""
+    retrieved = condition == "retrieved"
+    plan = plan_draft(bureau.figures, None, store=store if retrieved else None)  # type: ignore[arg-type]
+    session = open_or_create_session(
+        workdir / f"{bureau.key}-{condition}-{design}", plan, model_name
+    )
     started = time.perf_counter()
     result = run_draft(
         session,
         plan,
         model,
         model_name=model_name,
-        retriever=make_retriever(store) if condition == "retrieved" else None,
+        retriever=make_retriever(store) if retrieved else None,
         concurrency=1,
         max_retries=1,
         backoff=0.5,
         mode=mode,
+        measures_design=design,
     )
     wall = time.perf_counter() - started
     tasks = {t.id: t for t in plan.tasks}
@@ -212,6 +220,8 @@ def measure(
     return {
         "bureau": bureau.key,
         "condition": condition,
+        "design": design,
+        "outline": plan.outline_note if hasattr(plan, "outline_note") else None,
         "sections": drafted,
         "failed": sorted(result.failed),
         "fallback_sections": fallback,
@@ -298,7 +308,11 @@ def chat_model(kind: str) -> Iterator[tuple[BaseChatModel, str, str]]:
 
 
 def run(
-    bureaus: Sequence[str], conditions: Sequence[str], model_kind: str, workdir: Path
+    bureaus: Sequence[str],
+    conditions: Sequence[str],
+    model_kind: str,
+    workdir: Path,
+    designs: Sequence[str] = ("leads",),
 ) -> dict[str, Any]:
     chosen = [Bureau.at(key, BUREAUS[key]) for key in bureaus]
     store = None
@@ -309,17 +323,20 @@ def run(
     with chat_model(model_kind) as (model, name, mode):
         for bureau in chosen:
             for condition in conditions:
-                print(f"  {bureau.key} / {condition} …", file=sys.stderr)
-                rows.append(measure(bureau, condition, model, name, mode, store, workdir))
+                for design in designs:
+                    print(f"  {bureau.key} / {condition} / {design} …", file=sys.stderr)
+                    rows.append(
+                        measure(bureau, condition, model, name, mode, store, workdir, design)
+                    )
     return {"model": model_kind, "rows": rows}
 
 
 def table(report: dict[str, Any]) -> str:
-    head = f"{'bureau':<9}{'condition':<11}{'fallback':>9}{'frames':>7}{'copies':>7}{'style':>7}{'wall s':>8}{'chars':>7}{'check':>6}"
+    head = f"{'bureau':<9}{'condition':<11}{'design':<9}{'fallback':>9}{'frames':>7}{'copies':>7}{'style':>7}{'wall s':>8}{'chars':>7}{'check':>6}"
     lines = [head]
     for r in report["rows"]:
         lines.append(
-            f"{r['bureau']:<9}{r['condition']:<11}{len(r['fallback_sections']):>4}/{r['sections']:<4}"
+            f"{r['bureau']:<9}{r['condition']:<11}{r['design']:<9}{len(r['fallback_sections']):>4}/{r['sections']:<4}"
             f"{r['repeated_frame_count']:>7}{r['copy_guard_hits']:>7}{r['style'] or 0:>7.3f}"
             f"{r['wall_s']:>8}{r['chars']:>7}{r['check_problems']:>6}"
         )
@@ -335,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", choices=["local", "stub"], default="local")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument(
+        "--design",
+        action="append",
+        choices=["leads", "passage"],
+        help="guided work-area design (DRAFTER_GUIDED_MEASURES), repeatable; default leads",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         default=None,
@@ -343,12 +366,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     bureaus = args.bureau or list(BUREAUS)
     conditions = list(CONDITIONS) if args.condition == "both" else [args.condition]
+    designs = args.design or ["leads"]
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        report = run(bureaus, conditions, args.model, args.keep)
+        report = run(bureaus, conditions, args.model, args.keep, designs)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            report = run(bureaus, conditions, args.model, Path(tmp))
+            report = run(bureaus, conditions, args.model, Path(tmp), designs)
     text = json.dumps(report, ensure_ascii=False, indent=2)
     print(text)
     if args.out:
