@@ -94,7 +94,9 @@ def test_given_verbs_and_qualified_values(
     assert with_verb(name, indicator_verb(name, None, given, value_text)) == written
 
 
-@pytest.mark.parametrize(("raw", "parsed"), [(None, None), ("", ""), (" 新增 ", "新增"), ("获", "获")])
+@pytest.mark.parametrize(
+    ("raw", "parsed"), [(None, None), ("", ""), (" 新增 ", "新增"), ("获", "获")]
+)
 def test_parse_verb_accepts_short_verbs(raw: Any, parsed: str | None) -> None:
     assert parse_verb(raw) == parsed
 
