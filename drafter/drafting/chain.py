@@ -20,6 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
+from drafter.drafting.claims import section_claims
 from drafter.drafting.compose import fallback_template
 from drafter.drafting.exemplars import guided_exemplars
 from drafter.drafting.guards import FrameRegistry
@@ -50,11 +51,12 @@ RetryNotice = Callable[[SectionTask, int, LLMFailure, float], None]
 RULE_NUMBERS = "数字规则"
 RULE_ECHO = "不得复述提示词"
 RULE_COMPLETE = "输出完整"
+RULE_CLAIMS = "只写数据支持的内容"
 
 
 def fallback_note(broken: set[str]) -> str:
     """Name the rules the model kept breaking, so the reviewer knows why code wrote it."""
-    order = [RULE_NUMBERS, RULE_ECHO, RULE_COMPLETE]
+    order = [RULE_NUMBERS, RULE_CLAIMS, RULE_ECHO, RULE_COMPLETE]
     rules = "、".join(r for r in order if r in broken) or "写作规则"
     return f"模型多次违反{rules}，本节改用程序按数据生成的段落，请人工润色。"
 
@@ -300,6 +302,10 @@ def draft_section(request: SectionRequest, ctx: DraftContext) -> Version:
         problems = template_problems(template, task, ctx.table)
         if problems:
             broken.add(RULE_NUMBERS)
+        claims = section_claims(template, task.kind, ctx.table.data_texts())
+        if claims:  # 严重/导致… the figures file never said (drafting.claims)
+            broken.add(RULE_CLAIMS)
+            problems += claims
         echoed = prompt_echo(template, ctx.prompts)
         if echoed:
             broken.add(RULE_ECHO)

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from drafter.drafting.claims import unsupported_claims
 from drafter.drafting.compose import (
     enumerate_items,
+    enumerate_slots,
     fallback_template,
     results_sentence,
     target_item,
@@ -160,7 +162,7 @@ def measures_part(
         return problems
 
     fallback = f"围绕{topic}，我们认真谋划、扎实推进。" + (
-        "主要做法：" + enumerate_items([f.ref for f in facts]) if facts else ""
+        "主要做法：" + enumerate_slots(facts) if facts else ""
     )
     return Part(
         "measures",
@@ -282,6 +284,7 @@ def elaborate_part(
         if not text:
             return ["只重复了原句，没有写新内容。请另写一句原句没有说到的内容。"]
         problems = common_problems(text, set(), min_len=10, max_len=90, data_texts=data)
+        problems += unsupported_claims(text, data)  # 严重/导致… only where the data says so
         if contained(item.text, text) > 0.6:
             problems.append("重复了原句，请写原句没有说到的新内容。")
         if ORDINAL_RE.search(text):

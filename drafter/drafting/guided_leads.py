@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from drafter.drafting.compose import ORDINAL_WORDS, enumerate_items
+from drafter.drafting.compose import ORDINAL_WORDS, enumerate_slots
 from drafter.drafting.exemplars import example_blocks
 from drafter.drafting.guided_parts import Part, common_problems, examples_for, instruction_line
 from drafter.drafting.guided_prompts import GuidedPrompts, MeasuresExample
@@ -195,7 +195,9 @@ def assemble(answer: LeadsAnswer, items: Sequence[Item]) -> str:
         ordinal = ORDINAL_WORDS[index] if len(items) > 1 else ""
         head = "" if echoes_fact(lead, item) else f"{lead}，"
         parts.append(f"{ordinal}{head}{item.refs.rstrip('。；')}")
-    body = "；".join(parts) + "。"
+    # an item of several facts already holds "；": items are then sentences of their own
+    grouped = any(len(item.facts) > 1 for item in items)
+    body = "。".join(parts) + "。" if grouped else "；".join(parts) + "。"
     return answer.summary + body + usable_result(answer)
 
 
@@ -274,7 +276,7 @@ def measures_leads_part(
         return problems + placement_problems(text, ctx.table)
 
     fallback = f"围绕{topic}，我们认真谋划、扎实推进。" + (
-        "主要做法：" + enumerate_items([item.refs for item in items]) if items else ""
+        "主要做法：" + enumerate_slots(facts) if facts else ""
     )
     return Part(
         "measures",

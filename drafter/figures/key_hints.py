@@ -29,6 +29,8 @@ KEY_HINTS = {
     "alias": "aliases",
     "性质": "kind",
     "限定": "qualifier",
+    "谓语": "verb",
+    "动词": "verb",
     "编号": "id",
     "year_target": "target",
     "prev": "previous",

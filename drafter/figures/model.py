@@ -31,6 +31,8 @@ The figures file (YAML)
             qualifier: null            # optional: 多/余 (130多个), 约/近/超过 (约3000人),
                                        #   以上/左右 (100家以上); "value: 130多" works too
             kind: count               # optional: count | amount | rate
+            verb: null                # optional: 新增/获/实现 …, "" for none; chosen from the
+                                      #   name when left out (drafter.figures.verbs)
         facts:                        # sentences of what was done; their numbers are figures too
           - 组织高新技术企业认定政策培训3场，覆盖企业86家
         points:                       # optional: the area's own （一）（二） points (one level
@@ -41,7 +43,7 @@ The figures file (YAML)
       - 全社会研发投入强度仍低于全市平均水平
     plan:
       targets:
-        - {name: 新增高新技术企业, value: 6, unit: 家, qualifier: 以上}
+        - {name: 新增高新技术企业, value: 6, unit: 家, qualifier: 以上}   # verb works here too
       priorities:
         - 深入实施科技型企业梯次培育行动
 
@@ -94,6 +96,7 @@ from drafter.figures.quantities import (
     parse_number,
     show_value,
 )
+from drafter.figures.verbs import parse_verb
 from drafter.figures.wording import is_percent_unit
 from drafter.models import Period
 
@@ -345,6 +348,8 @@ class _Quantity(_Model):
     value: FigureValue
     unit: Unit
     kind: KindField = IndicatorKind.COUNT
+    # The verb code writes with the name (获省级科学技术奖3项); None: chosen from the name
+    verb: Annotated[str | None, BeforeValidator(parse_verb)] = None
 
     @model_validator(mode="before")
     @classmethod

@@ -185,6 +185,8 @@ class Slot:
     # declares: a draft names the figure by one of these before its slot.
     name: str = ""
     aliases: tuple[str, ...] = ()
+    # The figures file's verb for the name (获, 新增; "" none), None: chosen from the name
+    verb: str | None = None
 
     @property
     def base_id(self) -> str:
@@ -430,8 +432,18 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                 """One of the indicator's slots, named so placement can check its clause."""
                 table.add(Slot(ref, text, label, role, sid, numbers, name=name, aliases=aliases))
 
-            add_indicator_slot(
-                fid, main, ind.label, "value", _quantity_numbers(ind.value, ind.unit)
+            table.add(
+                Slot(
+                    fid,
+                    main,
+                    ind.label,
+                    "value",
+                    sid,
+                    _quantity_numbers(ind.value, ind.unit),
+                    name=ind.name,
+                    aliases=aliases,
+                    verb=ind.verb,
+                )
             )
             notes = []
             if ind.previous is not None:
@@ -498,6 +510,7 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                 "plan",
                 _quantity_numbers(target.value, target.unit),
                 name=target.name,
+                verb=target.verb,
             )
         )
     for p, problem in enumerate(figures.problems, start=1):

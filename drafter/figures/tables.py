@@ -45,6 +45,7 @@ Designed so that the indicator table a bureau already keeps loads as it is::
   aliases       别名, aliases (several separated by 、)                  aliases
   kind          指标性质, 性质, kind                                     kind
   qualifier     限定, 限定词, qualifier                                  plan.targets[].qualifier
+  verb          谓语, 动词, verb ("无" or "-" for none)                  verb
   ============  =====================================================  ================
 
 * Row types (the 类型 column; empty means 指标): 指标/indicator; 事实/工作/举措/fact
@@ -94,6 +95,7 @@ _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "aliases": ("别名", "aliases"),
     "kind": ("指标性质", "性质", "kind"),
     "qualifier": ("限定", "限定词", "qualifier"),
+    "verb": ("谓语", "动词", "verb"),
 }
 _COLUMN_LABEL = {field: names[0] for field, names in _COLUMN_NAMES.items()}
 
@@ -472,7 +474,7 @@ def table_data(
                 continue
             indicators = sections[s]["indicators"]
             loc: Loc = ("sections", s, "indicators", len(indicators))
-            extra = ("previous", "target", "basis", "aliases", "qualifier")
+            extra = ("previous", "target", "basis", "aliases", "qualifier", "verb")
             indicators.append(_table_quantity(row, header, extra))
             where[loc] = place(data, row)
             for key in ("name", "value", "unit", "previous", "target", "basis", "kind"):
@@ -485,7 +487,7 @@ def table_data(
             priorities.append(text)
         else:
             loc = ("plan", "targets", len(targets))
-            targets.append(_table_quantity(row, header, ("qualifier",)))
+            targets.append(_table_quantity(row, header, ("qualifier", "verb")))
             where[loc] = place(data, row)
             for key in ("name", "value", "unit", "kind", "qualifier"):
                 where[(*loc, key)] = cell_place(row, key)
@@ -501,8 +503,10 @@ def _table_quantity(row: _Row, header: Mapping[str, int], extra: Sequence[str]) 
     item: dict[str, Any] = {}
     for key in ("name", "value", "unit", "kind", *extra):
         value = row.get(header.get(key))
-        if key in {"name", "unit", "basis", "qualifier", "aliases"}:
+        if key in {"name", "unit", "basis", "qualifier", "aliases", "verb"}:
             value = _cell_text(value)
+        if key == "verb" and value in {"无", "-", "—"}:
+            value = ""  # an empty cell means "not given", so "no verb" needs a word
         if value is not None:
             item[key] = value
     value_column = header.get("value")

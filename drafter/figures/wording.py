@@ -23,7 +23,17 @@ All arithmetic is :class:`~decimal.Decimal` with ROUND_HALF_UP; percentages 1 de
   "未完成年度目标" (< target); half-year: "提前完成全年目标" / "完成全年目标任务过半" /
   "完成全年目标进度低于时间进度".
 * A rounded percentage never hides a difference: 0.04% is shown as "0.04%", not "0.0%",
-  and 99.96% of target is not shown as "100%". An integral result drops ".0" (format_derived).
+  and 99.96% of target is not shown as "100%".
+
+Number style
+============
+
+Figures from the data are written as the data gives them: 1.50 stays "1.50", 15 stays
+"15" (:func:`~drafter.figures.quantities.format_number`). Every number code computes —
+同比, 完成率, 倍数, 增减, 百分点 — goes through :func:`format_derived`: an integral result
+has no ".0" ("完成年度目标的105%", "同比增长25%", "增加200家", "同比增长2倍"), and a
+fraction keeps only the decimals it needs ("同比增长16.7%", "提高0.1个百分点" for 2.10 − 2.00),
+so a difference of figures written to two places is not padded with a trailing zero.
 """
 
 from __future__ import annotations
@@ -35,7 +45,6 @@ from drafter.figures.quantities import (
     Number,
     completion_rate,
     format_number,
-    format_quantity,
     percent_change,
     plain_decimal,
     round_half_up,
@@ -76,12 +85,12 @@ def delta_wording(
     delta = as_decimal(value) - as_decimal(previous)
     if delta == 0:
         return Wording(f"与{last_year_name(period)}持平")
-    size = abs(delta)
+    size = plain_decimal(abs(delta))
     if is_percent_unit(unit):
         verb = "提高" if delta > 0 else "下降"
-        return Wording(f"{verb}{format_number(size)}个百分点", ((size, "个百分点"),))
+        return Wording(f"{verb}{format_derived(size)}个百分点", ((size, "个百分点"),))
     verb = "增加" if delta > 0 else "减少"
-    return Wording(f"{verb}{format_quantity(size, unit)}", ((size, unit),))
+    return Wording(f"{verb}{format_derived(size)}{unit or ''}", ((size, unit),))
 
 
 _DOUBLINGS = {Decimal(2): "翻一番", Decimal(4): "翻两番", Decimal(8): "翻三番"}
@@ -118,24 +127,23 @@ def change_wording(
         )
     if ratio > 2:
         times = ratio - 1
-        shown = (
-            plain_decimal(times)
-            if times == times.to_integral_value()
-            else round_half_up(times, places)
-        )
-        return Wording(f"同比增长{format_number(shown)}倍", ((shown, "倍"),))
+        shown = round_half_up(times, places)
+        if shown == shown.to_integral_value() != times:  # 2.04倍 is not "2倍"
+            shown = round_half_up(times, places + 1)
+        shown = plain_decimal(shown)
+        return Wording(f"同比增长{format_derived(shown)}倍", ((shown, "倍"),))
     pct = percent_change(value, previous, places)
     verb = "增长" if pct > 0 else "下降"
     return Wording(f"同比{verb}{format_derived(abs(pct))}%", ((abs(pct), "%"),))
 
 
 def format_derived(value: Decimal) -> str:
-    """A number code computed (同比, 完成率) as the genre writes it: an integral result
-    without ".0" (完成年度目标的105%), others to the places computed (同比增长16.7%).
+    """A number code computed (同比, 完成率, 增减) as the genre writes it: an integral result
+    without ".0" (完成年度目标的105%), a fraction without trailing zeros (16.7, 0.1).
     Figures from the data are never passed here: they keep the decimals they were given."""
     if value == value.to_integral_value():
         return format_number(int(value))
-    return format_number(value)
+    return format_number(plain_decimal(value))
 
 
 def completion_wording(
@@ -153,7 +161,8 @@ def completion_wording(
         if gap == 0:
             return Wording(f"达到{goal}")
         word = "高于" if gap > 0 else "低于"
-        return Wording(f"{word}{goal}{format_number(abs(gap))}个百分点", ((abs(gap), "个百分点"),))
+        size = plain_decimal(abs(gap))
+        return Wording(f"{word}{goal}{format_derived(size)}个百分点", ((size, "个百分点"),))
     rate = completion_rate(value, target, places)
     return Wording(f"完成{goal}的{format_derived(rate)}%", ((rate, "%"),))
 

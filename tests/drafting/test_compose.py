@@ -53,7 +53,7 @@ def test_plan_targets_list_each_target_with_its_exact_value(tmp_path: Path) -> N
     )
     text = render_fallback(path, "plan_targets")
     assert "申报市级以上科技项目45项以上" in text
-    assert "技术合同成交额2.5亿元" in text
+    assert "技术合同成交额实现2.5亿元" in text
 
 
 def test_a_target_name_ending_in_a_digit_or_letter_does_not_run_into_its_value(

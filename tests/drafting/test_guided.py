@@ -185,7 +185,7 @@ def test_every_section_of_the_example_is_written_by_the_model(tmp_path: Path, pl
     assert draft.count("加强统筹协调，完善工作机制") == 10  # 4 problems + 6 priorities
     # the targets lead is cut before the model's invented targets; code lists the real ones
     assert "实现突破性进展" not in draft
-    assert "主要预期目标是：有效高新技术企业70家；" in draft
+    assert "主要预期目标是：有效高新技术企业达到70家；" in draft
 
 
 def test_numbers_written_by_the_model_are_sent_back_then_code_writes_the_part(plan: Any) -> None:

@@ -154,7 +154,7 @@ def test_code_written_sentences_keep_qualifier_scope_and_full_name() -> None:
     t = build_slot_table(_figures())
     rendered = t.render(results_sentence([s for s in t if s.section_id == "a"]))
     assert "省重点实验室（工程技术研究中心）达到130多个" in rendered
-    assert "科普受益人数达到约3000人" in rendered
+    assert "科普受益人数约3000人" in rendered  # 约 replaces 达到
     assert check_text(rendered, t.allowed_values()) == []
     # the 口径 note stays, after the value
     ex = build_slot_table(load_figures(FIGURES))
