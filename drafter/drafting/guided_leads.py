@@ -134,7 +134,7 @@ def group_items(facts: Sequence[Slot], table: SlotTable) -> list[Item]:
 def echoes_fact(lead: str, item: Item) -> bool:
     """A "lead" that is the fact's own words adds nothing: the small model often copies the
     fact's opening clause ("逐一梳理在研项目资金拨付进度"); the item then goes without one."""
-    return contained(lead, item.masked) >= 0.75
+    return len(lead) >= LEAD_MIN and contained(lead, item.masked) >= 0.75
 
 
 def answer_problems_of(
