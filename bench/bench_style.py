@@ -2,7 +2,8 @@
 
 For each bureau — the example county (examples/), a city and a district bureau
 (bench/data/bureaus/) — and each condition — "retrieved": a temporary store holding every
-bureau's past summaries (its own and its peers', as a real user's store would), and
+bureau's past summaries (its own and its peers', as a real user's store would; with the
+real web copies of ../shared/corpus when present), and
 "fixed": no store, the fixed examples — runs the real draft workflow
 (drafter.review.workflow) in guided mode and reports:
 
@@ -52,6 +53,7 @@ from drafter.review.session import SectionState
 from drafter.review.workflow import (
     DraftPlan,
     make_retriever,
+    make_stock,
     open_or_create_session,
     plan_draft,
     run_draft,
@@ -185,6 +187,7 @@ def measure(
         model,
         model_name=model_name,
         retriever=make_retriever(store) if retrieved else None,
+        stock=make_stock(store) if retrieved else None,
         concurrency=1,
         max_retries=1,
         backoff=0.5,
@@ -243,6 +246,9 @@ def measure(
 
 
 # --------------------------------------------------------------------------- store and models
+
+
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 
 
 def build_store(root: Path, summaries: Sequence[Path]) -> object:
@@ -318,6 +324,12 @@ def run(
     store = None
     if "retrieved" in conditions:
         every = [p for key in BUREAUS for p in Bureau.at(key, BUREAUS[key]).summaries]
+        # real peers from the web, as a real user's store holds them (when present)
+        every += (
+            sorted(p for p in SHARED_CORPUS.glob("*") if p.is_file())
+            if SHARED_CORPUS.is_dir()
+            else []
+        )
         store = build_store(workdir / "store", every)
     rows = []
     with chat_model(model_kind) as (model, name, mode):

@@ -20,7 +20,7 @@ from drafter.llm.client import make_chat_model
 from drafter.llm.config import LLMConfig
 from drafter.llm.errors import LLMFailure
 from drafter.models import SearchHit
-from drafter.review.workflow import DraftPlan, RunResult, make_retriever, run_draft
+from drafter.review.workflow import DraftPlan, RunResult, make_retriever, make_stock, run_draft
 from drafter.settings import Settings
 from drafter.word.export import write_outputs
 
@@ -61,6 +61,7 @@ class Engine:
     retriever: Retriever | None
     mode: str = "slots"  # drafting mode, resolved from settings.draft_mode and the model
     measures_design: str = "leads"  # settings.guided_measures
+    stock: Callable[[], frozenset[str]] | None = None  # the store's stock phrases
 
     @property
     def name(self) -> str:
@@ -78,6 +79,7 @@ class Engine:
             backoff=self.cfg.backoff,
             mode=self.mode,
             measures_design=self.measures_design,
+            stock=self.stock,
             write_outputs=write_outputs,
             **options,
         )
@@ -97,29 +99,45 @@ def open_engine(
     cfg = stack.enter_context(
         model_scope(settings, base_url=base_url, model=model, allow_remote=allow_remote)
     )
+    lazy = LazyStore(settings) if store is None else None
     return Engine(
         cfg,
         make_chat_model(cfg),
-        make_retriever(store) if store is not None else lazy_retriever(settings),
+        make_retriever(store) if lazy is None else lazy.retrieve,
         resolve_mode(settings.draft_mode, cfg.model),
         settings.guided_measures,
+        make_stock(store) if lazy is None else lazy.stock,
     )
 
 
+class LazyStore:
+    """The store opened at its first use — a retrieval or the copy guard's stock phrases:
+    a command whose sections never ask for exemplars does not pay for importing and
+    opening Chroma (about a second)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._opened: list[object | None] = []
+
+    def get(self) -> object | None:
+        with self._lock:
+            if not self._opened:
+                self._opened.append(open_store_if_any(self.settings))
+            return self._opened[0]
+
+    def retrieve(self, query: str, kind: str, k: int) -> list[SearchHit]:
+        retriever = make_retriever(self.get())
+        return retriever(query, kind, k) if retriever is not None else []
+
+    def stock(self) -> frozenset[str]:
+        supplier = make_stock(self.get())
+        return supplier() if supplier is not None else frozenset()
+
+
 def lazy_retriever(settings: Settings) -> Retriever:
-    """A retriever that opens the store at its first query: a command whose sections never
-    ask for exemplars does not pay for importing and opening Chroma (about a second)."""
-    lock = threading.Lock()
-    opened: list[Retriever | None] = []
-
-    def retrieve(query: str, kind: str, k: int) -> list[SearchHit]:
-        with lock:
-            if not opened:
-                opened.append(make_retriever(open_store_if_any(settings)))
-        inner = opened[0]
-        return inner(query, kind, k) if inner is not None else []
-
-    return retrieve
+    """A retriever that opens the store at its first query (see LazyStore)."""
+    return LazyStore(settings).retrieve
 
 
 def retry_printer(console_print: Callable[[str], None]) -> RetryPrinter:

@@ -85,7 +85,10 @@ class DraftContext:
     measures_design: str = "leads"
     # lead and closing frames used so far in this run (guided drafting's repetition guard)
     frames: FrameRegistry = field(default_factory=FrameRegistry)
+    # the stock phrases of the user's store (drafter.corpus.stock), asked for once
+    stock_supplier: Callable[[], frozenset[str]] | None = None
     _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)
+    _stock: frozenset[str] | None = field(default=None, init=False, repr=False)
     _leadership: tuple[str | None] | None = field(default=None, init=False, repr=False)
     _leadership_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -93,6 +96,16 @@ class DraftContext:
         if self._guided is None:
             self._guided = GuidedPrompts.load()
         return self._guided
+
+    def store_stock(self) -> frozenset[str]:
+        """Stock phrases mined from the store (empty without one): the copy guard allows
+        them, as it allows the committed ones."""
+        if self.stock_supplier is None:
+            return frozenset()
+        with self._leadership_lock:
+            if self._stock is None:
+                self._stock = self.stock_supplier()
+            return self._stock
 
     def leadership_line(self) -> str | None:
         """The bureau's leadership line from its past summaries (drafting.leadership),

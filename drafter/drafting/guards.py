@@ -17,22 +17,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 import threading
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from drafter.corpus.stock import (
+    COPY_RUN as COPY_RUN,
+)
+from drafter.corpus.stock import (
+    STOCK_MIN_DOCS as STOCK_MIN_DOCS,
+)
+from drafter.corpus.stock import grams as grams
+from drafter.corpus.stock import mine_stock_phrases as mine_stock_phrases
+from drafter.corpus.stock import normalise as normalise
+from drafter.corpus.stock import read_phrases
 from drafter.text.markers import ENUMERATION_RE
 from drafter.text.sentences import FULL_STOPS
-from drafter.text.slots import SLOT_RE
 
-COPY_RUN = 12
-STOCK_MIN_DOCS = 3
 MAX_FRAME_USES = 2
 FRAME_SIMILARITY = 0.6  # Dice of character pairs above which two frames are the same
 ECHO_RUN = 8  # characters of a feedback message that, found in an answer, are an echo
@@ -46,48 +51,10 @@ _DIGITS_RE = re.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
 # --------------------------------------------------------------------------- copy guard
 
 
-def normalise(text: str) -> str:
-    """The form runs are compared in: no spaces, every slot and number as X (exemplars
-    reach the model with their numbers masked as X)."""
-    text = SLOT_RE.sub("X", text)
-    text = _DIGITS_RE.sub("X", text)
-    return re.sub(r"\s+", "", text)
-
-
-def grams(text: str, n: int = COPY_RUN) -> set[str]:
-    return {text[i : i + n] for i in range(len(text) - n + 1)}
-
-
-def mine_stock_phrases(
-    documents: Iterable[str], *, n: int = COPY_RUN, min_docs: int = STOCK_MIN_DOCS
-) -> dict[str, int]:
-    """The n-grams (normalised, numbers as X) found in at least ``min_docs`` documents.
-
-    Documents with the same normalised text (a .txt and its Word copy) count once.
-    Returns each kept n-gram with the number of documents it occurs in.
-    """
-    seen: set[str] = set()
-    counts: dict[str, int] = defaultdict(int)
-    for text in documents:
-        norm = normalise(text)
-        digest = hashlib.sha256(norm.encode("utf-8")).hexdigest()
-        if digest in seen:
-            continue
-        seen.add(digest)
-        for gram in grams(norm, n):
-            if re.search(r"[\u4e00-\u9fff]", gram):
-                counts[gram] += 1
-    return {g: c for g, c in counts.items() if c >= min_docs}
-
-
 @lru_cache(maxsize=1)
 def stock_phrases(path: Path = STOCK_PATH) -> frozenset[str]:
     """The committed stock phrases (one n-gram a line, a tab and a count; # comments)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return frozenset()
-    return frozenset(ln.split("\t", 1)[0] for ln in lines if ln.strip() and not ln.startswith("#"))
+    return read_phrases(path)
 
 
 def copied_run(
@@ -95,30 +62,43 @@ def copied_run(
 ) -> str:
     """The first run of ≥ COPY_RUN characters of ``text`` copied from ``exemplar``, or "".
 
-    A window that is a stock phrase, or that the task itself gives (``own``: the facts,
-    the topic), is not a copy.
+    Characters inside a stock phrase, or inside what the task itself gives (``own``: the
+    facts, the topic, the bureau's leadership line), are not copied: only what is left of a
+    copied stretch once they are taken out counts ("新的一年，县科技局将" + the bureau's own
+    leadership line is no 12-character copy).
     """
     stock = stock_phrases() if stock is None else stock
     norm, source = normalise(text), grams(normalise(exemplar))
     if not source:
         return ""
     allowed = grams(normalise(own)) | stock
-    start = -1
+    copied = [False] * len(norm)
+    free = [False] * len(norm)
     for i in range(len(norm) - COPY_RUN + 1):
         window = norm[i : i + COPY_RUN]
-        if window in source and window not in allowed:
-            if start < 0:
-                start = i
-            end = i + COPY_RUN
-        elif start >= 0:
-            return norm[start:end]
-    return norm[start:end] if start >= 0 else ""
+        if window in allowed:
+            free[i : i + COPY_RUN] = [True] * COPY_RUN
+        elif window in source:
+            copied[i : i + COPY_RUN] = [True] * COPY_RUN
+    run_start = -1
+    for i, mark in enumerate([*(c and not f for c, f in zip(copied, free, strict=True)), False]):
+        if mark and run_start < 0:
+            run_start = i
+        elif not mark and run_start >= 0:
+            if i - run_start >= COPY_RUN:
+                return norm[run_start:i]
+            run_start = -1
+    return ""
 
 
-def copy_problems(text: str, exemplars: Iterable[str], own: str = "") -> list[str]:
-    """The copy guard as a problem for the model (empty when nothing was copied)."""
+def copy_problems(
+    text: str, exemplars: Iterable[str], own: str = "", extra_stock: frozenset[str] = frozenset()
+) -> list[str]:
+    """The copy guard as a problem for the model (empty when nothing was copied).
+    ``extra_stock``: the stock phrases of the user's store (drafter.corpus.stock)."""
+    stock = stock_phrases() | extra_stock
     for exemplar in exemplars:
-        run = copied_run(text, exemplar, own=own)
+        run = copied_run(text, exemplar, own=own, stock=stock)
         if run:
             return [
                 f"照抄了范文中的原句（“{run}”）。范文只学写法，请用自己的话写本单位今年的内容。"
@@ -231,10 +211,16 @@ def echoed_feedback(text: str, problems: Iterable[str]) -> str:
     return ""
 
 
-def answer_problems(text: str, exemplars: Iterable[str], own: str, feedback: str) -> list[str]:
+def answer_problems(
+    text: str,
+    exemplars: Iterable[str],
+    own: str,
+    feedback: str,
+    extra_stock: frozenset[str] = frozenset(),
+) -> list[str]:
     """The guards of one answer: copied from a retrieved exemplar, or echoing the feedback
     (``feedback``: the retry note the question carried, empty on the first ask)."""
-    problems = copy_problems(text, exemplars, own)
+    problems = copy_problems(text, exemplars, own, extra_stock)
     echoed = echoed_feedback(text, feedback.splitlines())
     if echoed:
         problems.append(f"输出中混入了上一稿的问题说明（“{echoed}”），只输出正文，不要写问题说明。")

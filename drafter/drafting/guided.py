@@ -380,7 +380,7 @@ def run_part(
         if not problems:  # a malformed answer is sent back for its form alone
             frame = part.frame_for(attempt)
             problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
-            problems += answer_problems(text, part.exemplars, part.own, note)
+            problems += answer_problems(text, part.exemplars, part.own, note, ctx.store_stock())
         if not problems and part.claim is not None:
             problems = part.claim(text)  # the repetition guard, claimed only when all else passes
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete

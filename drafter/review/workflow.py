@@ -229,6 +229,19 @@ def make_retriever(store: object | None) -> Callable[[str, str, int], list[Searc
     return retrieve
 
 
+def make_stock(store: object | None) -> Callable[[], frozenset[str]] | None:
+    """The store's stock phrases for the copy guard, mined when first asked for."""
+    if store is None:
+        return None
+
+    def stock() -> frozenset[str]:
+        from drafter.corpus.stock import store_stock_phrases
+
+        return store_stock_phrases(store)  # type: ignore[arg-type]
+
+    return stock
+
+
 def run_draft(
     session: Session,
     plan: DraftPlan,
@@ -247,6 +260,7 @@ def run_draft(
     cancel: threading.Event | None = None,
     mode: str = "slots",
     measures_design: str = "leads",
+    stock: Callable[[], frozenset[str]] | None = None,
     write_outputs: Callable[[Session], object] | None = None,
 ) -> RunResult:
     """Draft the chosen sections (all non-container ones by default) and save each at once.
@@ -274,6 +288,7 @@ def run_draft(
         allowed_years=table.allowed_years(),
         mode=mode,
         measures_design=measures_design,
+        stock_supplier=stock,
     )
     requests: list[SectionRequest] = []
     for task in plan.tasks:
