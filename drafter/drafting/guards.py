@@ -41,6 +41,7 @@ from drafter.text.sentences import FULL_STOPS
 MAX_FRAME_USES = 2
 FRAME_SIMILARITY = 0.6  # Dice of character pairs above which two frames are the same
 ECHO_RUN = 8  # characters of a feedback message that, found in an answer, are an echo
+COPY_PROBLEM_MARK = "照抄了范文中的原句"
 STOCK_PATH = Path(__file__).resolve().parent / "data" / "stock_phrases.txt"
 
 _ANY_QUOTED_RE = re.compile(r"“.*”")
@@ -101,7 +102,7 @@ def copy_problems(
         run = copied_run(text, exemplar, own=own, stock=stock)
         if run:
             return [
-                f"照抄了范文中的原句（“{run}”）。范文只学写法，请用自己的话写本单位今年的内容。"
+                f"{COPY_PROBLEM_MARK}（“{run}”）。范文只学写法，请用自己的话写本单位今年的内容。"
             ]
     return []
 

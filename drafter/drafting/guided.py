@@ -31,7 +31,7 @@ from drafter.drafting.compose import (
     target_item,
 )
 from drafter.drafting.exemplars import example_blocks
-from drafter.drafting.guards import answer_problems
+from drafter.drafting.guards import COPY_PROBLEM_MARK, answer_problems
 from drafter.drafting.guided_leads import measures_leads_part
 from drafter.drafting.guided_parts import Part as Part
 from drafter.drafting.guided_parts import PartResult as PartResult
@@ -135,8 +135,9 @@ def measures_part(
             instruction=instruction_line(instruction),
             example=block,
         )
-        for block in blocks
+        for block in [*blocks, *(fixed[:1] if passages else [])]
     ]
+    plain = prompts.pop() if passages else ""  # the fixed example alone (Part.plain)
 
     def check(text: str) -> list[str]:
         fact_chars = sum(len(f.text) for f in facts)
@@ -179,6 +180,7 @@ def measures_part(
         ),
         exemplars=exemplars,
         own=topic + "".join(lines),
+        plain=plain,
         claim=lambda text: ctx.frames.claim(task.id, text, topic + "".join(lines)),
     )
 
@@ -195,7 +197,7 @@ def opening_part(
             instruction=instruction_line(instruction),
             example=block,
         )
-        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+        for block in with_plain(example_blocks(ctx.guided_prompts(), exemplars))
     ]
 
     def check(text: str) -> list[str]:
@@ -212,8 +214,23 @@ def opening_part(
     return _with_exemplars(Part("lead", prompts[0], check, fallback), prompts, exemplars, own)
 
 
+def with_plain(blocks: list[str]) -> list[str]:
+    """The example blocks, then "" for the question without passages (Part.plain)."""
+    return [*blocks, ""] if blocks else [""]
+
+
 def _with_exemplars(part: Part, prompts: list[str], exemplars: tuple[str, ...], own: str) -> Part:
-    return dataclasses.replace(part, alternatives=tuple(prompts[1:]), exemplars=exemplars, own=own)
+    """``prompts`` as made over with_plain(blocks): with passages, the last is the plain one."""
+    plain = prompts[-1] if exemplars and len(prompts) > 1 else ""
+    asked = prompts[:-1] if plain else prompts
+    return dataclasses.replace(
+        part,
+        prompt=asked[0],
+        alternatives=tuple(asked[1:]),
+        exemplars=exemplars,
+        own=own,
+        plain=plain,
+    )
 
 
 @dataclass(frozen=True)
@@ -276,7 +293,7 @@ def elaborate_part(
             instruction=instruction_line(instruction),
             example=block,
         )
-        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+        for block in with_plain(example_blocks(ctx.guided_prompts(), exemplars))
     ]
     labels = (kind.what, kind.add, "问题", "存在的问题", "重点工作", "具体措施", "补充", "输出")
 
@@ -310,7 +327,7 @@ def targets_lead_part(
         ctx.guided_prompts().targets_lead.render(
             bureau=ctx.figures.bureau, instruction=instruction_line(instruction), example=block
         )
-        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+        for block in with_plain(example_blocks(ctx.guided_prompts(), exemplars))
     ]
 
     def check(text: str) -> list[str]:
@@ -341,7 +358,7 @@ def closing_part(
             instruction=instruction_line(instruction),
             example=block,
         )
-        for block in example_blocks(ctx.guided_prompts(), exemplars) or [""]
+        for block in with_plain(example_blocks(ctx.guided_prompts(), exemplars))
     ]
 
     def check(text: str) -> list[str]:
@@ -368,6 +385,8 @@ def run_part(
         # A fresh question with the errors attached, not a longer conversation: measured,
         # the 1.5B model repeats its own bad answer when it is shown it again.
         prompt = part.prompt_for(attempt)
+        if attempt == ctx.max_reprompts + 1 and part.plain and copied_before(history):
+            prompt = part.plain  # the last ask without the passages it kept copying
         messages: list[BaseMessage] = [system, HumanMessage(content=with_note(prompt, note))]
         if attempt == 1:
             first_hash = prompt_hash(messages)
@@ -394,6 +413,10 @@ def run_part(
     return PartResult(
         part.fallback, False, ctx.max_reprompts + 1, history, part.optional, first_hash
     )
+
+
+def copied_before(history: list[str]) -> bool:
+    return any(COPY_PROBLEM_MARK in h for h in history)
 
 
 def with_note(prompt: str, note: str) -> str:

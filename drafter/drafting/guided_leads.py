@@ -92,7 +92,7 @@ def parse_leads(raw: str) -> LeadsAnswer:
             summary = line
         elif leads and not result:
             result = line
-    return LeadsAnswer(_sentence(summary), tuple(leads), _sentence(result))
+    return LeadsAnswer(_first_sentence(_sentence(summary)), tuple(leads), _sentence(result))
 
 
 def clean_lead(text: str) -> str:
@@ -106,6 +106,15 @@ def _sentence(text: str) -> str:
     if text and text[-1] not in "。！？":
         text = text.rstrip("；;，,、：:") + "。"
     return text
+
+
+def _first_sentence(text: str) -> str:
+    """A summary of several sentences keeps its first when that alone fits: the small model
+    often runs on into the items; the rest is not used (the leads and facts follow)."""
+    if len(text) <= SUMMARY_MAX:
+        return text
+    first = re.match(r"[^。！？]+[。！？]", text)
+    return first.group(0) if first and len(first.group(0)) >= SUMMARY_MIN else text
 
 
 def masked_fact(table: SlotTable, fact: Slot) -> str:
@@ -134,7 +143,8 @@ def group_items(facts: Sequence[Slot], table: SlotTable) -> list[Item]:
 def echoes_fact(lead: str, item: Item) -> bool:
     """A "lead" that is the fact's own words adds nothing: the small model often copies the
     fact's opening clause ("逐一梳理在研项目资金拨付进度"); the item then goes without one."""
-    return len(lead) >= LEAD_MIN and contained(lead, item.masked) >= 0.75
+    bare = lead.replace("X", "")
+    return len(bare) >= LEAD_MIN and contained(bare, item.masked) >= 0.75
 
 
 def answer_problems_of(
@@ -161,10 +171,10 @@ def answer_problems_of(
             "请按编号逐行只写小标题。"
         )
     for index, lead in enumerate(answer.leads, start=1):
+        if index <= len(items) and echoes_fact(lead, items[index - 1]):
+            continue  # the fact's own opening words: the item is written without a lead
         if "X" in lead or "x" in lead:
             problems.append(f"第{index}条小标题“{lead}”含有X：小标题只概括做法，不写数量。")
-        elif index <= len(items) and echoes_fact(lead, items[index - 1]):
-            continue  # the fact's own opening words: the item is written without a lead
         elif not LEAD_MIN <= len(lead) <= LEAD_MAX:
             problems.append(f"第{index}条小标题“{lead}”应为四到八个字。")
         problems += [
@@ -261,6 +271,11 @@ def measures_leads_part(
     prompts = leads_prompts(
         task, ctx, items, topic, instruction_line(instruction), examples, exemplars
     )
+    plain = (
+        leads_prompts(task, ctx, items, topic, instruction_line(instruction), examples, ())[0]
+        if exemplars
+        else ""
+    )
     taken = {lead for e in examples for lead in e.leads}
     data = ctx.table.data_texts()
     own = topic + "".join(item.masked for item in items)
@@ -293,4 +308,5 @@ def measures_leads_part(
         own=own,
         claim=lambda text: ctx.frames.claim(task.id, text, own),
         parse=parse,
+        plain=plain,
     )

@@ -37,6 +37,10 @@ class Part:
     # Retrieved passages shown (drafter.drafting.exemplars): no run of them may be copied.
     exemplars: tuple[str, ...] = ()
     own: str = ""  # what the task itself gives (facts, topic): writing it is not copying
+    # The question without retrieved passages (the fixed example only), asked last when
+    # the model kept copying the passages: measured, a 1.5B model shown the bureau's own
+    # opening copies it on every ask. Empty: no such question.
+    plain: str = ""
     # Called once the answer passes every check; its problems send the answer back
     # (the repetition guard: a lead or closing frame used up by other sections).
     claim: Callable[[str], list[str]] | None = None
@@ -93,9 +97,15 @@ def instruction_line(instruction: str | None) -> str:
 def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[MeasuresExample]:
     """The example pool in the order a section uses it: neighbours start on different ones.
 
-    Examples on this section's own topic are left out (their facts would look like the
-    section's, and copying them could not be told apart from writing the task).
+    Examples on this section's own topic — named in its heading or in its facts (a city's
+    reform area holds 科技金融 facts) — are left out: their facts would look like the
+    section's, and copying them could not be told apart from writing the task.
     """
-    usable = [e for e in pool if not names_topic(task.heading, e.topic)] or list(pool)
+    facts = "".join(s.text for s in task.slots if s.role == "fact")
+    usable = [
+        e
+        for e in pool
+        if not names_topic(task.heading, e.topic) and not (facts and e.topic in facts)
+    ] or list(pool)
     start = task.order % len(usable)
     return usable[start:] + usable[:start]

@@ -61,6 +61,14 @@ def test_answers_are_read_in_the_forms_a_small_model_writes(
     assert (answer.summary, answer.leads, answer.result) == expected
 
 
+def test_a_summary_that_runs_on_keeps_its_first_sentence() -> None:
+    raw = "概括：" + SUMMARY_TEXT + "全年" + "推进各项工作" * 15 + "。\n1. 壮大企业梯队"
+    assert parse_leads(raw).summary == SUMMARY_TEXT
+
+
+SUMMARY_TEXT = "我局聚焦企业创新主体，精准施策、梯次培育。"
+
+
 # --- the rules of an answer ---------------------------------------------------------------------
 
 
@@ -78,7 +86,9 @@ RULES = [
     (LeadsAnswer("", ("壮大企业梯队", "优化上门服务", "兑现奖补政策")), "缺少“概括：”"),
     (LeadsAnswer(SUMMARY, ("壮大企业梯队", "优化上门服务")), "小标题应为3条"),
     (LeadsAnswer(SUMMARY, ("壮大企业梯队", "壮大企业梯队", "兑现奖补政策")), "小标题有重复"),
-    (LeadsAnswer(SUMMARY, ("壮大企业梯队", "走访企业X", "兑现奖补政策")), "含有X"),
+    (LeadsAnswer(SUMMARY, ("壮大企业梯队", "扩大服务X", "兑现奖补政策")), "含有X"),
+    # a copy of the fact's start with its number masked is an echo, not a lead: no problem
+    (LeadsAnswer(SUMMARY, ("壮大企业梯队", "走访企业X", "兑现奖补政策")), None),
     (LeadsAnswer(SUMMARY, ("壮大企业梯队", "优化服务", "新增企业15家")), "第3条小标题"),
     (LeadsAnswer(SUMMARY, ("创新金融产品", "优化上门服务", "兑现奖补政策")), "照抄了示例"),
     (LeadsAnswer(SUMMARY, ("强", "优化上门服务", "兑现奖补政策")), "四到八个字"),
@@ -222,3 +232,35 @@ def test_a_model_that_never_keeps_the_form_falls_back_to_code() -> None:
     version = draft_section(SectionRequest(task), ctx)
     assert version.origin == "fallback"
     assert "兑现县级科技奖补资金586万元" in version.text
+
+
+def test_the_last_ask_drops_the_passages_the_model_kept_copying() -> None:
+    plan = plan_draft(FIGURES, None)
+    passage = "新的一年，县科技局将进一步解放思想、真抓实干，以更加务实的作风推动各项科技工作迈上新台阶。"
+    asked: list[str] = []
+
+    def copier(messages: list[dict[str, Any]]) -> str:
+        prompt = str(messages[-1]["content"])
+        asked.append(prompt)
+        if "<<<范文开始>>>" in prompt:
+            return passage  # copies the bureau's passage every time it is shown
+        return "新的一年，我们将在县委、县政府的坚强领导下，凝心聚力、开拓进取，推动科技创新再上台阶。"
+
+    ctx = DraftContext(
+        figures=plan.figures,
+        table=build_slot_table(plan.figures),
+        prompts=PromptSet.load(),
+        model=FakeChatModel(responder=copier),
+        model_name="fake/small",
+        mode="guided",
+        max_retries=0,
+        backoff=0,
+        allowed_years={2024, 2025, 2026},
+    )
+    from drafter.drafting.guided import closing_part, run_part
+
+    part = closing_part(ctx, None, (passage,))
+    assert part.plain and "<<<范文开始>>>" not in part.plain
+    result = run_part(part, ctx, lambda *a: None)
+    assert result.from_model and len(asked) == ctx.max_reprompts + 1
+    assert "<<<范文开始>>>" in asked[0] and "<<<范文开始>>>" not in asked[-1]
