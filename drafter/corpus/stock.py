@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -75,11 +75,14 @@ def format_phrases(phrases: dict[str, int], header: Iterable[str]) -> str:
 
 
 class ChunkSource(Protocol):
-    def iter_chunks(self, batch_size: int = 2000) -> Iterable[StoredChunk]: ...
+    """The part of the store mining uses (drafter.corpus.retrieve.RetrievalStore's)."""
+
+    @property
+    def lexical_cache_dir(self) -> Path: ...
 
     def revision(self) -> int: ...
 
-    def lexical_cache_dir(self) -> Path: ...
+    def iter_chunks(self, batch_size: int = 2000) -> Iterator[StoredChunk]: ...
 
 
 def documents_of(chunks: Iterable[StoredChunk]) -> list[str]:
@@ -97,7 +100,7 @@ def store_stock_phrases(store: ChunkSource) -> frozenset[str]:
     costs mining again next time."""
     from drafter.atomic import WriteError, atomic_write_text
 
-    cache = store.lexical_cache_dir() / f"stock_phrases-r{store.revision()}.txt"
+    cache = store.lexical_cache_dir / f"stock_phrases-r{store.revision()}.txt"
     if cache.is_file():
         return read_phrases(cache)
     phrases = mine_stock_phrases(documents_of(store.iter_chunks()))

@@ -32,6 +32,7 @@ class FakeStore:
     def revision(self) -> int:
         return self.rev
 
+    @property
     def lexical_cache_dir(self) -> Path:
         return self.root
 
