@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from langchain_core.language_models import BaseChatModel
-
 from drafter.drafting.chain import DraftContext, SectionRequest, draft_all
 from drafter.drafting.outline import (
     SectionTask,
@@ -26,6 +24,7 @@ from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Version
 from drafter.errors import InputError
 from drafter.figures import FiguresFile, build_slot_table, load_figures
+from drafter.llm.client import ChatModel
 from drafter.models import SearchHit
 from drafter.review.session import SectionState, Session, SessionMeta, merge_redraft, would_override
 
@@ -155,7 +154,7 @@ def make_retriever(store: object | None) -> Callable[[str, str, int], list[Searc
 def run_draft(
     session: Session,
     plan: DraftPlan,
-    model: BaseChatModel,
+    model: ChatModel,
     *,
     model_name: str,
     retriever: Callable[[str, str, int], list[SearchHit]] | None,
