@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import drafter_cli
+
 from drafter.drafting.records import Verification, Version
 from drafter.review.render import STATE_LABELS
 from drafter.review.session import SectionState, Session, SessionMeta
@@ -113,9 +113,9 @@ def test_rows_cover_every_section_in_document_order(session: Session) -> None:
 @pytest.mark.parametrize("sid", list(EXPECTED))
 def test_each_kind_of_row(session: Session, sid: str) -> None:
     row = next(r for r in status_rows(session) if r["id"] == sid)
-    heading, level, kind, state, heading_only, label, current, versions, origin, flagged = (
-        EXPECTED[sid]
-    )
+    heading, level, kind, state, heading_only, label, current, versions, origin, flagged = EXPECTED[
+        sid
+    ]
     assert (row["heading"], row["level"], row["kind"]) == (heading, level, kind)
     assert (row["state"], row["heading_only"]) == (state, heading_only)
     assert state_label(row) == label
