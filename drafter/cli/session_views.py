@@ -60,11 +60,8 @@ def print_outline(console: Console, session: Session, current: str | None) -> No
             table.add_row("", row["id"], "", state_label(row), "", flags[0], style="red")
             continue
         n += 1
-        version = (
-            ""
-            if row["heading_only"] or not row["versions"]
-            else (f"{row['version']}/{row['versions']}")
-        )
+        shown = row["versions"] and not row["heading_only"]
+        version = f"{row['version']}/{row['versions']}" if shown else ""
         marker = "▶ " if row["id"] == current else ""
         table.add_row(
             str(n),

@@ -1,10 +1,10 @@
 """The chat model: the OpenAI-compatible client and calls with retries.
 
 Every model is reached through one protocol, an OpenAI-compatible chat endpoint
-(:class:`drafter.llm.openai_chat.OpenAIChat`, on the openai SDK), whether it is OpenAI, DeepSeek, Qwen, GLM, Moonshot, Ollama, vLLM,
-LM Studio or the bundled llama.cpp server. Which endpoint is resolved by
-:mod:`drafter.llm.config` (kept free of openai and langchain for light commands); errors
-are classified once, by :func:`drafter.llm.errors.classify_error`.
+(:class:`drafter.llm.openai_chat.OpenAIChat`, on the openai SDK), whether it is OpenAI,
+DeepSeek, Qwen, GLM, Moonshot, Ollama, vLLM, LM Studio or the bundled llama.cpp server.
+Which endpoint is resolved by :mod:`drafter.llm.config` (kept free of openai and langchain
+for light commands); errors are classified once, by :func:`drafter.llm.errors.classify_error`.
 :func:`invoke_with_retries` retries the retryable ones with exponential backoff
 (:func:`drafter.llm.errors.retry_delay`) and raises :class:`~drafter.llm.errors.LLMError`
 otherwise.
