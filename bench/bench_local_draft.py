@@ -22,10 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from uuid import UUID
-
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.outputs import LLMResult
 
 from drafter.drafting.guided import resolve_mode
 from drafter.drafting.outline import SectionTask
@@ -42,35 +38,25 @@ REPO = Path(__file__).resolve().parents[1]
 FIGURES = REPO / "examples" / "figures-2025.yaml"
 
 
-class CallMeter(BaseCallbackHandler):
-    """Times every chat call and reads the token usage llama.cpp reports."""
+class CallMeter:
+    """Wraps the chat model: times every call and reads the token usage llama.cpp reports."""
 
-    def __init__(self) -> None:
-        self.started: dict[UUID, float] = {}
+    def __init__(self, model: Any) -> None:
+        self.model = model
         self.calls: list[dict[str, float]] = []
 
-    def on_chat_model_start(
-        self, serialized: Any, messages: Any, *, run_id: UUID, **kw: Any
-    ) -> None:
-        self.started[run_id] = time.perf_counter()
-
-    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kw: Any) -> None:
-        seconds = time.perf_counter() - self.started.pop(run_id, time.perf_counter())
-        usage: dict[str, Any] = {}
-        gen = (
-            response.generations[0][0] if response.generations and response.generations[0] else None
-        )
-        message = getattr(gen, "message", None)
-        if message is not None and getattr(message, "usage_metadata", None):
-            meta = message.usage_metadata
-            usage = {"prompt": meta["input_tokens"], "completion": meta["output_tokens"]}
+    def invoke(self, messages: Any, /) -> Any:
+        started = time.perf_counter()
+        answer = self.model.invoke(messages)
+        usage = getattr(answer, "usage_metadata", None) or {}
         self.calls.append(
             {
-                "seconds": round(seconds, 2),
-                "prompt_tokens": usage.get("prompt", 0),
-                "completion_tokens": usage.get("completion", 0),
+                "seconds": round(time.perf_counter() - started, 2),
+                "prompt_tokens": usage.get("input_tokens", 0),
+                "completion_tokens": usage.get("output_tokens", 0),
             }
         )
+        return answer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         print("本地模型未安装：请先运行 drafter model install", file=sys.stderr)
         return 2
     plan = plan_draft(FIGURES, None)
-    meter = CallMeter()
     section_times: dict[str, float] = {}
     marks = [time.perf_counter()]
 
@@ -115,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             max_tokens=settings.llm_max_tokens,
             concurrency=1,
         )
-        model = make_chat_model(cfg)
-        model.callbacks = [meter]
+        model = meter = CallMeter(make_chat_model(cfg))
         session = open_or_create_session(Path(tmp) / "d", plan, "bench")
         marks[0] = started = time.perf_counter()
         result = run_draft(

@@ -28,7 +28,7 @@ from drafter.cli.engine import (
     retry_printer,
 )
 from drafter.cli.llmopts import LlmBaseUrlOpt, LlmModelOpt, LlmProviderOpt
-from drafter.cli.review_cmds import print_status, status_rows
+from drafter.cli.review_cmds import print_status
 from drafter.drafting.chain import SectionSkipped
 from drafter.drafting.house_source import HouseStore
 from drafter.drafting.outline import SectionTask
@@ -37,6 +37,7 @@ from drafter.errors import DrafterError
 from drafter.llm.config import describe_endpoint
 from drafter.llm.errors import LLMError
 from drafter.review.session import SectionState, lock_session_dir
+from drafter.review.status import status_rows
 from drafter.review.workflow import (
     DraftPlan,
     open_or_create_session,
@@ -122,11 +123,11 @@ def _draft_with(engine: Engine, plan: DraftPlan, out_dir: Path, as_json: bool) -
                 "drafted": result.drafted,
                 "kept": result.kept,
                 "failed": {k: str(v) for k, v in result.failed.items()},
-                "sections": status_rows(sections),
+                "sections": status_rows(session),
             }
         )
     else:
-        print_status(sections, title=f"{plan.title}（{out_dir}）")
+        print_status(session, title=f"{plan.title}（{out_dir}）")
         for sid in result.kept:
             out_console.print(
                 f"[cyan]章节 {sid} 已由人工采纳或修改，保留人工版本（新稿存入历史）。[/]"

@@ -16,7 +16,7 @@ from drafter.cli.common import err_console
 from drafter.cli.llmopts import model_scope
 from drafter.drafting.guided import resolve_mode
 from drafter.drafting.outline import SectionTask
-from drafter.llm.client import make_chat_model
+from drafter.llm.client import ChatModel, make_chat_model
 from drafter.llm.config import LLMConfig
 from drafter.llm.errors import LLMFailure
 from drafter.models import SearchHit
@@ -25,8 +25,6 @@ from drafter.settings import Settings
 from drafter.word.export import write_outputs
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-
     from drafter.review.session import Session
 
 Retriever = Callable[[str, str, int], list[SearchHit]]
@@ -57,7 +55,7 @@ class Engine:
     """The chat model and exemplar retriever of one command (made once, used many times)."""
 
     cfg: LLMConfig
-    model: BaseChatModel
+    model: ChatModel
     retriever: Retriever | None
     mode: str = "slots"  # drafting mode, resolved from settings.draft_mode and the model
     measures_design: str = "leads"  # settings.guided_measures

@@ -15,8 +15,8 @@ from rich.table import Table
 from drafter.cli.common import JsonOpt, err_console, out_console, print_json
 from drafter.errors import InputError
 from drafter.figures import build_slot_table, load_figures
-from drafter.review.render import STATE_LABELS, heading_only_ids, section_flags
 from drafter.review.session import Session
+from drafter.review.status import state_label, status_rows
 
 
 def register(app: typer.Typer) -> None:
@@ -24,42 +24,22 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check)
 
 
-def status_rows(sections: list) -> list[dict[str, object]]:  # type: ignore[type-arg]
-    rows = []
-    for s in sections:
-        v = s.current_version
-        rows.append(
-            {
-                "id": s.id,
-                "heading": s.heading or s.label,
-                "level": s.level,
-                "kind": s.kind,
-                "state": s.state,
-                "version": s.current,
-                "origin": v.origin if v else None,
-                "flags": section_flags(s),
-                "text": s.text,
-            }
-        )
-    return rows
-
-
-def print_status(sections: list, *, title: str) -> None:  # type: ignore[type-arg]
+def print_status(session: Session, *, title: str) -> None:
+    """The status table: one line per row of :func:`drafter.review.status.status_rows`."""
     table = Table(title=title)
     for col in ("章节ID", "标题", "状态", "版本", "来源", "疑点"):
         table.add_column(col, overflow="fold")
-    heading_only = heading_only_ids(sections)  # never drafted: not "待起草"
-    for s in sections:
-        v = s.current_version
-        flags = section_flags(s)
+    for row in status_rows(session):
+        flags: list[str] = row["flags"]
+        unreadable = row["state"] == "unreadable"
         table.add_row(
-            s.id,
-            s.heading or s.label,
-            "（标题）" if s.id in heading_only else STATE_LABELS.get(s.state, s.state),
-            str(s.current or ""),
-            v.origin if v else "",
+            row["id"],
+            row["heading"],
+            state_label(row),
+            str(row["version"] or ""),
+            row["origin"] or "",
             "；".join(flags)[:80],
-            style="yellow" if flags else "",
+            style="red" if unreadable else ("yellow" if flags else ""),
         )
     out_console.print(table)
 
@@ -70,17 +50,16 @@ def status(
 ) -> None:
     """查看草稿各章节的编号、标题、状态、版本和正文。"""
     session = Session.open(directory)
-    sections = session.sections()
     if as_json:
         print_json(
             {
                 "title": session.meta.title,
-                "sections": status_rows(sections),
+                "sections": status_rows(session),
                 "problems": session.problems,
             }
         )
         return
-    print_status(sections, title=session.meta.title)
+    print_status(session, title=session.meta.title)
     for p in session.problems:
         err_console.print(f"[red]{p}[/]")
 

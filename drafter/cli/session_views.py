@@ -28,8 +28,9 @@ from drafter.review.edits import (
     flag_spans,
     merge_spans,
 )
-from drafter.review.render import STATE_LABELS, heading_only_ids, section_flags
+from drafter.review.render import STATE_LABELS, section_flags
 from drafter.review.session import SectionState, Session
+from drafter.review.status import state_label, status_rows
 
 
 def print_help(console: Console) -> None:
@@ -44,31 +45,33 @@ def print_help(console: Console) -> None:
 
 
 def print_outline(console: Console, session: Session, current: str | None) -> None:
-    """Every section with its state, version and flags; ``current`` is marked ▶."""
-    sections = session.sections()
-    heading_only = heading_only_ids(sections)
+    """Every section with its state, version and flags; ``current`` is marked ▶.
+
+    The rows are :func:`drafter.review.status.status_rows`, as in ``drafter status``; a
+    damaged section stays in its place, unnumbered (it cannot be opened).
+    """
     table = Table(title=f"{session.meta.title}（{session.dir}）")
     for col in ("序号", "章节ID", "标题", "状态", "版本", "疑点"):
         table.add_column(col, overflow="fold")
-    for n, s in enumerate(sections, 1):
-        flags = section_flags(s)
-        if s.id in heading_only:
-            state, version = "（标题）", ""
-        else:
-            state = STATE_LABELS.get(s.state, s.state)
-            version = f"{s.current}/{len(s.versions)}" if s.versions else ""
-        marker = "▶ " if s.id == current else ""
+    n = 0
+    for row in status_rows(session):
+        flags: list[str] = row["flags"]
+        if row["state"] == "unreadable":
+            table.add_row("", row["id"], "", state_label(row), "", flags[0], style="red")
+            continue
+        n += 1
+        shown = row["versions"] and not row["heading_only"]
+        version = f"{row['version']}/{row['versions']}" if shown else ""
+        marker = "▶ " if row["id"] == current else ""
         table.add_row(
             str(n),
-            marker + s.id,
-            ("  " * max(s.level - 1, 0)) + s.label,
-            state,
+            marker + row["id"],
+            ("  " * max(row["level"] - 1, 0)) + row["heading"],
+            state_label(row),
             version,
             f"{len(flags)} 处" if flags else "",
-            style="yellow" if flags else ("green" if s.state == "accepted" else ""),
+            style="yellow" if flags else ("green" if row["state"] == "accepted" else ""),
         )
-    for sid, why in session.unreadable.items():
-        table.add_row("", sid, "", STATE_LABELS["unreadable"], "", why, style="red")
     console.print(table)
 
 

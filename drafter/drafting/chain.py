@@ -14,11 +14,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from drafter.drafting.claims import section_claims
 from drafter.drafting.compose import fallback_template
@@ -35,11 +33,16 @@ from drafter.figures import FiguresFile, SlotTable, UnknownSlotError
 from drafter.figures.attribution import misattributions
 from drafter.figures.check import check_text
 from drafter.lint.drafting import lint_problems
-from drafter.llm.client import TRUNCATED_PROBLEM, complete_with_retries, prompt_hash
+from drafter.llm.client import TRUNCATED_PROBLEM, ChatModel, complete_with_retries, prompt_hash
 from drafter.llm.errors import LLMError, LLMFailure
 from drafter.models import SearchHit
 from drafter.text.scanner import find_numbers
 from drafter.text.slots import SLOT_LIKE_RE, SLOT_RE, normalize_slots
+
+if TYPE_CHECKING:
+    # langchain-core's runnables pull in its tracing stack (about half a second): imported
+    # only where a run drafts several sections concurrently.
+    from langchain_core.runnables import RunnableLambda
 from drafter.text.structural import is_structural
 from drafter.text.violations import find_violations
 
@@ -68,7 +71,7 @@ class DraftContext:
     figures: FiguresFile
     table: SlotTable
     prompts: PromptSet
-    model: BaseChatModel
+    model: ChatModel
     model_name: str  # "provider/model" for the record, never a key
     retriever: Retriever | None = None
     exemplar_k: int = 3
@@ -419,6 +422,8 @@ def _guided_version(
 
 def section_chain(ctx: DraftContext) -> RunnableLambda[SectionRequest, Version]:
     """The per-section chain as a runnable, so runs can use .batch(max_concurrency=…)."""
+    from langchain_core.runnables import RunnableLambda
+
     return RunnableLambda(lambda req: draft_section(req, ctx), name="draft_section")
 
 
@@ -464,6 +469,8 @@ def draft_all(
             except Exception as exc:  # reported per section, like batch(return_exceptions)
                 sequential.append(exc)
         return sequential
+    from langchain_core.runnables import RunnableConfig, RunnableLambda
+
     runnable = RunnableLambda(run_one, name="draft_section")
     config = RunnableConfig(max_concurrency=max(1, concurrency))
     results: list[Version | Exception] = list(

@@ -1,10 +1,10 @@
-"""The chat model: the ChatOpenAI client and calls with retries.
+"""The chat model: the OpenAI-compatible client and calls with retries.
 
 Every model is reached through one protocol, an OpenAI-compatible chat endpoint
-(``langchain-openai``), whether it is OpenAI, DeepSeek, Qwen, GLM, Moonshot, Ollama, vLLM,
-LM Studio or the bundled llama.cpp server. Which endpoint is resolved by
-:mod:`drafter.llm.config` (kept free of openai and langchain for light commands); errors
-are classified once, by :func:`drafter.llm.errors.classify_error`.
+(:class:`drafter.llm.openai_chat.OpenAIChat`, on the openai SDK), whether it is OpenAI,
+DeepSeek, Qwen, GLM, Moonshot, Ollama, vLLM, LM Studio or the bundled llama.cpp server.
+Which endpoint is resolved by :mod:`drafter.llm.config` (kept free of openai and langchain
+for light commands); errors are classified once, by :func:`drafter.llm.errors.classify_error`.
 :func:`invoke_with_retries` retries the retryable ones with exponential backoff
 (:func:`drafter.llm.errors.retry_delay`) and raises :class:`~drafter.llm.errors.LLMError`
 otherwise.
@@ -19,12 +19,8 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
-import openai
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from drafter.errors import ConfigError
@@ -32,8 +28,14 @@ from drafter.llm.config import LLMConfig
 from drafter.llm.errors import EmptyResponseError, LLMError, LLMFailure, classify_error, retry_delay
 from drafter.settings import is_loopback_url
 
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+
+    from drafter.llm.openai_chat import OpenAIChat
+
 __all__ = [
     "TRUNCATED_PROBLEM",
+    "ChatModel",
     "Completion",
     "complete_with_retries",
     "invoke_with_retries",
@@ -45,8 +47,16 @@ __all__ = [
 _NO_KEY: Final = "not-needed"
 
 
-def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
-    """A ChatOpenAI client for ``cfg``; it never retries by itself (see invoke_with_retries).
+class ChatModel(Protocol):
+    """What drafting needs of a chat model: messages in, one message (text and
+    ``response_metadata["finish_reason"]``) out. OpenAIChat and any langchain chat model
+    (the tests' FakeChatModel) fit."""
+
+    def invoke(self, input: list[BaseMessage], /) -> BaseMessage: ...
+
+
+def make_chat_model(cfg: LLMConfig) -> OpenAIChat:
+    """The chat client for ``cfg``; it never retries by itself (see invoke_with_retries).
 
     For a loopback endpoint the HTTP client ignores proxy environment variables, so local
     traffic never passes through (and text never leaves the machine via) a proxy.
@@ -56,26 +66,19 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
             "本地模型服务尚未启动，没有可用的服务地址。",
             hint="先启动内置模型服务，或用 --llm-base-url 指定已在运行的 OpenAI 兼容服务。",
         )
-    api_key = cfg.api_key if cfg.has_api_key else SecretStr(_NO_KEY)
-    extra: dict[str, Any] = {}
-    if cfg.provider == "openai":
-        # ChatOpenAI sends the limit as max_completion_tokens (OpenAI's current name) ...
-        extra["max_completion_tokens"] = cfg.max_tokens
-    else:
-        # ... which DeepSeek, Ollama and older llama.cpp servers ignore: send max_tokens.
-        extra["extra_body"] = {"max_tokens": cfg.max_tokens}
-    if is_loopback_url(cfg.base_url):
-        extra["http_client"] = openai.DefaultHttpxClient(trust_env=False)
-        extra["http_async_client"] = openai.DefaultAsyncHttpxClient(trust_env=False)
-    return ChatOpenAI(
+    from drafter.llm.openai_chat import OpenAIChat  # langchain-core messages: only when used
+
+    api_key = cfg.api_key if cfg.api_key is not None and cfg.has_api_key else SecretStr(_NO_KEY)
+    return OpenAIChat(
         model=cfg.model,
         base_url=cfg.base_url,
         api_key=api_key,
         timeout=cfg.timeout,
-        max_retries=0,
         temperature=cfg.temperature,
-        use_responses_api=False,
-        **extra,
+        max_tokens=cfg.max_tokens,
+        # OpenAI's current name for the limit; other servers are sent max_tokens.
+        max_tokens_as_completion_limit=cfg.provider == "openai",
+        trust_env=not is_loopback_url(cfg.base_url),
     )
 
 
@@ -107,7 +110,7 @@ class Completion:
 
 
 def invoke_with_retries(
-    model: BaseChatModel,
+    model: ChatModel,
     messages: list[BaseMessage],
     *,
     max_retries: int,
@@ -129,7 +132,7 @@ def invoke_with_retries(
 
 
 def complete_with_retries(
-    model: BaseChatModel,
+    model: ChatModel,
     messages: list[BaseMessage],
     *,
     max_retries: int,
@@ -160,7 +163,7 @@ def complete_with_retries(
         sleep(delay)
 
 
-def _model_name(model: BaseChatModel) -> str | None:
+def _model_name(model: ChatModel) -> str | None:
     for attr in ("model_name", "model"):
         value = getattr(model, attr, None)
         if isinstance(value, str) and value:

@@ -13,12 +13,12 @@ import json
 import math
 import random
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import httpx
 import openai
 
 from drafter.errors import DrafterError
@@ -36,26 +36,27 @@ __all__ = [
 
 
 def _httpx_modules() -> tuple[Any, ...]:
-    """httpx, and httpx2 when present (openai >= 3 speaks httpx2, older releases httpx)."""
-    try:
-        import httpx2
-    except ImportError:  # pragma: no cover - depends on the installed openai
-        return (httpx,)
-    return (httpx, httpx2)
+    """httpx and httpx2 (openai >= 3 speaks httpx2, older releases httpx), those loaded.
+
+    An exception of theirs can only exist once its module is imported, so neither is
+    imported here: httpx alone costs about 0.1 s, which `regenerate` need not pay.
+    """
+    return tuple(m for m in (sys.modules.get("httpx"), sys.modules.get("httpx2")) if m)
 
 
-_HTTPX_MODULES = _httpx_modules()
-_TIMEOUT_EXC: tuple[type[BaseException], ...] = (
-    openai.APITimeoutError,
-    TimeoutError,
-    *(m.TimeoutException for m in _HTTPX_MODULES),
-)
-_TRANSPORT_EXC: tuple[type[BaseException], ...] = (
-    openai.APIConnectionError,
-    ConnectionError,
-    *(m.TransportError for m in _HTTPX_MODULES),
-)
-_CONNECT_EXC: tuple[type[BaseException], ...] = tuple(m.ConnectError for m in _HTTPX_MODULES)
+def _timeout_exc() -> tuple[type[BaseException], ...]:
+    modules = _httpx_modules()
+    return (openai.APITimeoutError, TimeoutError, *(m.TimeoutException for m in modules))
+
+
+def _transport_exc() -> tuple[type[BaseException], ...]:
+    modules = _httpx_modules()
+    return (openai.APIConnectionError, ConnectionError, *(m.TransportError for m in modules))
+
+
+def _connect_exc() -> tuple[type[BaseException], ...]:
+    return tuple(m.ConnectError for m in _httpx_modules())
+
 
 #: Longest wait between two attempts computed by exponential backoff (seconds).
 MAX_BACKOFF: Final = 30.0
@@ -140,7 +141,7 @@ def classify_error(exc: BaseException, *, model: str | None = None) -> LLMFailur
             "请求超时",
             hint="模型响应过慢：可调大 DRAFTER_LLM_TIMEOUT，或换用更小、更快的模型。",
         )
-    if isinstance(exc, _TRANSPORT_EXC):
+    if isinstance(exc, _transport_exc()):
         url = _request_url(exc)
         where = f" {url}" if url else ""
         if _is_refused(exc):
@@ -317,14 +318,14 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _is_timeout(exc: BaseException) -> bool:
-    return isinstance(exc, _TIMEOUT_EXC)
+    return isinstance(exc, _timeout_exc())
 
 
 def _is_refused(exc: BaseException) -> bool:
     for e in _chain(exc):
         if isinstance(e, ConnectionRefusedError):
             return True
-        if isinstance(e, _CONNECT_EXC) and "refused" in str(e).lower():
+        if isinstance(e, _connect_exc()) and "refused" in str(e).lower():
             return True
     return False
 

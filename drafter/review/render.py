@@ -1,4 +1,4 @@
-"""What a person reads of a session: draft.md, review.md, the status rows, and the one
+"""What a person reads of a session: draft.md, review.md, and the one
 section walk (paragraphs, heading-only sections) that Word export and the terminal share.
 
 Split from :mod:`drafter.review.session`, which stores sections; this module only reads
@@ -8,12 +8,12 @@ renders through it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from drafter.drafting.records import ORIGIN_LABELS, Exemplar
 
 if TYPE_CHECKING:
-    from drafter.review.session import SectionState, Session, SessionMeta
+    from drafter.review.session import SectionState, SessionMeta
 
 #: The one wording of a section's state, in the terminal, review.md and Word comments.
 STATE_LABELS: dict[str, str] = {
@@ -189,41 +189,3 @@ def render_review(
         out += note_lines(s)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
-
-
-def status_rows(session: Session) -> list[dict[str, Any]]:
-    """Rows for ``drafter status --json``; a damaged section appears as state "unreadable"."""
-    rows: list[dict[str, Any]] = []
-    by_id = {s.id: s for s in session.sections()}
-    for section_id in session.meta.section_order:
-        if section_id in session.unreadable:
-            rows.append(
-                {
-                    "id": section_id,
-                    "heading": "",
-                    "state": "unreadable",
-                    "version": 0,
-                    "versions": 0,
-                    "origin": None,
-                    "flags": [session.unreadable[section_id]],
-                    "text": "",
-                }
-            )
-            continue
-        s = by_id.get(section_id)
-        if s is None:
-            continue
-        v = s.current_version
-        rows.append(
-            {
-                "id": s.id,
-                "heading": s.heading,
-                "state": s.state,
-                "version": s.current,
-                "versions": len(s.versions),
-                "origin": v.origin if v is not None else None,
-                "flags": section_flags(s),
-                "text": s.text,
-            }
-        )
-    return rows

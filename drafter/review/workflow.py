@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from langchain_core.language_models import BaseChatModel
 
 from drafter.atomic import atomic_write_text
 from drafter.drafting.chain import DraftContext, SectionRequest, draft_all
@@ -30,6 +29,7 @@ from drafter.drafting.prompts import PromptSet
 from drafter.drafting.records import Version
 from drafter.errors import InputError
 from drafter.figures import FiguresFile, build_slot_table, load_figures
+from drafter.llm.client import ChatModel
 from drafter.models import Period, SearchHit
 from drafter.review.session import SectionState, Session, SessionMeta, merge_redraft, would_override
 
@@ -245,7 +245,7 @@ def make_stock(store: object | None) -> Callable[[], frozenset[str]] | None:
 def run_draft(
     session: Session,
     plan: DraftPlan,
-    model: BaseChatModel,
+    model: ChatModel,
     *,
     model_name: str,
     retriever: Callable[[str, str, int], list[SearchHit]] | None,

@@ -296,6 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "drafter-stub-llm/1.0"
     sys_version = ""
     timeout = 30  # idle keep-alive connections end after this
+    # Headers and body go out in two writes: with Nagle on, the body waits for the client's
+    # delayed ACK (~40 ms per call on a kept-alive connection), a stall no real server has
+    # and that the benches would count as drafter's own overhead.
+    disable_nagle_algorithm = True
 
     # ----- plumbing ------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Light commands start light: `version`, `config`, `status`, `check`, `export` and `lint`
-import none of chromadb, openai or langchain (they cost seconds on a 2-core machine)."""
+import none of chromadb, openai or langchain (they cost seconds on a 2-core machine);
+`regenerate` imports the openai SDK and langchain-core's messages, nothing heavier."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from drafter.testing import ScriptedDrafter, StubLLMServer
 from drafter.testing.sessions import drafted_session
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -27,7 +29,7 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-heavy = sorted({m.split(".")[0] for m in sys.modules} & watched)
+heavy = sorted(w for w in watched if w in sys.modules)
 print("PROBE" + json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
@@ -76,3 +78,36 @@ def test_a_drafting_command_still_finds_its_libraries(draft_dir: Path) -> None:
     probe = _probe(["regenerate", "--help"], draft_dir.parent)
     assert probe["code"] in (0, None)
     assert "langchain_core" in probe["heavy"]
+
+
+#: What regenerate must not load: the store (absent here), langchain-openai, and the parts
+#: of langchain-core that pull in its tracing stack (about a second together).
+NOT_FOR_REGENERATE = (
+    "chromadb",
+    "langchain_openai",
+    "langchain",
+    "langsmith",
+    "langchain_core.language_models",
+    "langchain_core.runnables",
+    "langchain_core.tracers",
+)
+
+
+def test_regenerate_loads_no_langchain_openai_or_chat_model_machinery(tmp_path: Path) -> None:
+    drafted_session(tmp_path / "d", FIGURES)
+    with StubLLMServer(ScriptedDrafter()) as server:
+        args = ["regenerate", "d", "--section", "problems", "--llm-base-url", server.base_url]
+        args += ["--store", str(tmp_path / "nostore")]
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(NOT_FOR_REGENERATE)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert server.calls >= 1  # the section really was redrafted by the model
+    assert "Traceback" not in result.stderr, result.stderr
+    line = next(ln for ln in result.stderr.splitlines() if ln.startswith("PROBE"))
+    probe = json.loads(line[len("PROBE") :])
+    assert probe["code"] in (0, None), result.stderr
+    assert probe["heavy"] == [], probe

@@ -16,7 +16,7 @@ import pytest
 from drafter.atomic import WriteError, atomic_write_json, atomic_write_text
 from drafter.drafting.records import Exemplar, Verification, Version
 from drafter.errors import DrafterError
-from drafter.review.render import render_markdown, render_review, status_rows
+from drafter.review.render import render_markdown, render_review
 from drafter.review.session import (
     SectionState,
     Session,
@@ -25,6 +25,7 @@ from drafter.review.session import (
     merge_redraft,
     would_override,
 )
+from drafter.review.status import status_rows
 
 REPO = Path(__file__).resolve().parents[2]
 
