@@ -25,7 +25,6 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from drafter.drafting.claims import unsupported_claims
 from drafter.drafting.compose import (
     enumerate_items,
-    enumerate_slots,
     fallback_template,
     results_sentence,
     target_item,
@@ -37,7 +36,7 @@ from drafter.drafting.guided_parts import Part as Part
 from drafter.drafting.guided_parts import PartResult as PartResult
 from drafter.drafting.guided_parts import common_problems as common_problems
 from drafter.drafting.guided_parts import examples_for as examples_for
-from drafter.drafting.guided_parts import instruction_line
+from drafter.drafting.guided_parts import instruction_line, measures_fallback, measures_frames
 from drafter.drafting.guided_prompts import (
     GUIDED_DIR as GUIDED_DIR,
 )
@@ -162,9 +161,7 @@ def measures_part(
                 problems.append(f"漏写了这项工作事实：{fact}。")
         return problems
 
-    fallback = f"围绕{topic}，我们认真谋划、扎实推进。" + (
-        "主要做法：" + enumerate_slots(facts) if facts else ""
-    )
+    fallback = measures_fallback(topic, facts)
     return Part(
         "measures",
         prompts[0],
@@ -172,12 +169,7 @@ def measures_part(
         fallback,
         alternatives=tuple(prompts[1:]),
         topic=topic,
-        # the fixed example's lead and closing may be borrowed; the retrieved passages are
-        # guarded by the copy guard (drafter.drafting.guards) and count as frame too
-        frames=tuple(
-            (exemplars[i] + "。" if i < len(exemplars) else "") + examples[i % len(examples)].frame
-            for i in range(max(len(exemplars), len(examples)))
-        ),
+        frames=measures_frames(exemplars, examples),
         exemplars=exemplars,
         own=topic + "".join(lines),
         plain=plain,

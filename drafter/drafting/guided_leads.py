@@ -16,9 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from drafter.drafting.compose import ORDINAL_WORDS, enumerate_slots
+from drafter.drafting.compose import ORDINAL_WORDS
 from drafter.drafting.exemplars import example_blocks
-from drafter.drafting.guided_parts import Part, common_problems, examples_for, instruction_line
+from drafter.drafting.guided_parts import (
+    Part,
+    common_problems,
+    examples_for,
+    instruction_line,
+    measures_fallback,
+    measures_frames,
+)
 from drafter.drafting.guided_prompts import GuidedPrompts, MeasuresExample
 from drafter.drafting.guided_text import ORDINAL_RE, contained
 from drafter.drafting.outline import SectionTask
@@ -290,9 +297,7 @@ def measures_leads_part(
         problems = common_problems(text, slots, min_len=20, max_len=100_000, data_texts=data)
         return problems + placement_problems(text, ctx.table)
 
-    fallback = f"围绕{topic}，我们认真谋划、扎实推进。" + (
-        "主要做法：" + enumerate_slots(facts) if facts else ""
-    )
+    fallback = measures_fallback(topic, facts)
     return Part(
         "measures",
         prompts[0],
@@ -300,10 +305,7 @@ def measures_leads_part(
         fallback,
         alternatives=tuple(prompts[1:]),
         topic=topic,
-        frames=tuple(
-            (exemplars[i] + "。" if i < len(exemplars) else "") + examples[i % len(examples)].frame
-            for i in range(max(len(exemplars), len(examples)))
-        ),
+        frames=measures_frames(exemplars, examples),
         exemplars=exemplars,
         own=own,
         claim=lambda text: ctx.frames.claim(task.id, text, own),

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from drafter.drafting.compose import enumerate_slots
 from drafter.drafting.guided_prompts import MeasuresExample
 from drafter.drafting.guided_text import names_topic, tidy
 from drafter.drafting.outline import SectionTask
+from drafter.figures import Slot
 from drafter.lint.drafting import lint_problems
 from drafter.text.violations import find_violations
 
@@ -109,3 +111,21 @@ def examples_for(task: SectionTask, pool: tuple[MeasuresExample, ...]) -> list[M
     ] or list(pool)
     start = task.order % len(usable)
     return usable[start:] + usable[:start]
+
+
+def measures_fallback(topic: str, facts: Sequence[Slot]) -> str:
+    """A work area's measures written by code: its facts grouped by theme (≤ 5 items)."""
+    return f"围绕{topic}，我们认真谋划、扎实推进。" + (
+        "主要做法：" + enumerate_slots(facts) if facts else ""
+    )
+
+
+def measures_frames(
+    exemplars: Sequence[str], examples: Sequence[MeasuresExample]
+) -> tuple[str, ...]:
+    """Per prompt, what may be borrowed: the fixed example's lead and closing; the retrieved
+    passages are guarded by the copy guard (drafter.drafting.guards) and count as frame too."""
+    return tuple(
+        (exemplars[i] + "。" if i < len(exemplars) else "") + examples[i % len(examples)].frame
+        for i in range(max(len(exemplars), len(examples)))
+    )
