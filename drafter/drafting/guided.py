@@ -58,7 +58,7 @@ from drafter.drafting.guided_text import insert_results as insert_results
 from drafter.drafting.guided_text import leak_problems as leak_problems
 from drafter.drafting.guided_text import names_topic as names_topic
 from drafter.drafting.guided_text import tidy as tidy
-from drafter.drafting.leadership import with_leadership
+from drafter.drafting.leadership import region_suffix, with_leadership
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
 from drafter.figures import Slot
@@ -83,11 +83,8 @@ def number_slots(slots: list[Slot], fact: Slot) -> list[Slot]:
 
 def leaders_of(region: str | None) -> str:
     """Whose leadership the closing invokes: 县委、县政府 for a county, and so on."""
-    if region:
-        for suffix in ("自治州", "州", "盟", "旗", "县", "市", "区"):
-            if region.endswith(suffix):
-                return f"{suffix}委、{suffix}政府"
-    return "上级党委、政府"
+    suffix = region_suffix(region)  # one rule with the leadership line's (自治州 → 州委)
+    return f"{suffix}委、{suffix}政府" if suffix else "上级党委、政府"
 
 
 # --------------------------------------------------------------------------- parts per section

@@ -386,6 +386,7 @@ def test_leaders_follow_the_region_level() -> None:
     assert leaders_of("示例县") == "县委、县政府"
     assert leaders_of("某某市") == "市委、市政府"
     assert leaders_of(None) == "上级党委、政府"
+    assert leaders_of("某某自治州") == "州委、州政府"
 
 
 def test_mode_auto_is_guided_only_for_the_bundled_model() -> None:
