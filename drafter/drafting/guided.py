@@ -370,12 +370,16 @@ def run_part(
     history: list[str] = []
     note = ""
     first_hash = ""
+    last: list[str] = []
     for attempt in range(1, ctx.max_reprompts + 2):
         # A fresh question with the errors attached, not a longer conversation: measured,
         # the 1.5B model repeats its own bad answer when it is shown it again.
         prompt = part.prompt_for(attempt)
         if attempt == ctx.max_reprompts + 1 and part.plain and copied_before(history):
-            prompt = part.plain  # the last ask without the passages it kept copying
+            # The last ask without the passages it kept copying — and without the copy
+            # problems, which quote the copied words (measured: it then wrote them again).
+            prompt = part.plain
+            note = retry_note(ctx, [p for p in last if COPY_PROBLEM_MARK not in p])
         messages: list[BaseMessage] = [system, HumanMessage(content=with_note(prompt, note))]
         if attempt == 1:
             first_hash = prompt_hash(messages)
@@ -396,11 +400,19 @@ def run_part(
         if not problems:
             return PartResult(text, True, attempt, history, part.optional, first_hash)
         history.extend(f"{part.name} 第{attempt}稿：{p}" for p in problems)
-        note = "\n\n" + ctx.guided_prompts().retry.render(
-            errors="\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
-        )
+        last = problems
+        note = retry_note(ctx, problems)
     return PartResult(
         part.fallback, False, ctx.max_reprompts + 1, history, part.optional, first_hash
+    )
+
+
+def retry_note(ctx: DraftContext, problems: list[str]) -> str:
+    """The problems of the last answer, as the note the next question carries."""
+    if not problems:
+        return ""
+    return "\n\n" + ctx.guided_prompts().retry.render(
+        errors="\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
     )
 
 

@@ -264,3 +264,6 @@ def test_the_last_ask_drops_the_passages_the_model_kept_copying() -> None:
     result = run_part(part, ctx, lambda *a: None)
     assert result.from_model and len(asked) == ctx.max_reprompts + 1
     assert "<<<范文开始>>>" in asked[0] and "<<<范文开始>>>" not in asked[-1]
+    # nor the copy problems, which quote the copied words
+    assert "照抄了范文中的原句" in asked[1] and "照抄了范文中的原句" not in asked[-1]
+    assert "以更加务实的作风" not in asked[-1]
