@@ -57,6 +57,7 @@ from drafter.drafting.guided_text import example_block as example_block
 from drafter.drafting.guided_text import insert_results as insert_results
 from drafter.drafting.guided_text import leak_problems as leak_problems
 from drafter.drafting.guided_text import names_topic as names_topic
+from drafter.drafting.guided_text import task_text
 from drafter.drafting.guided_text import tidy as tidy
 from drafter.drafting.leadership import region_suffix, with_leadership
 from drafter.drafting.outline import SectionTask
@@ -392,7 +393,8 @@ def run_part(
         if not problems:  # a malformed answer is sent back for its form alone
             frame = part.frame_for(attempt)
             problems = [*leak_problems(text, prompt, frame, part.topic), *part.check(text)]
-            problems += answer_problems(text, part.exemplars, part.own, note, ctx.store_stock())
+            own = part.own + task_text(prompt)
+            problems += answer_problems(text, part.exemplars, own, note, ctx.store_stock())
         if not problems and part.claim is not None:
             problems = part.claim(text)  # the repetition guard, claimed only when all else passes
         if answer.truncated:  # cut off mid-sentence: never into the draft as if complete

@@ -67,6 +67,16 @@ def example_block(prompt: str) -> str:
     return prompt[start:end] if 0 <= start < end else ""
 
 
+_FENCED_RE = re.compile(r"<<<范文开始>>>.*?<<<范文结束>>>", re.S)
+
+
+def task_text(prompt: str) -> str:
+    """The question's own words, retrieved passages and the one-shot example left out:
+    writing what the question itself asks for ("推动科技创新工作再上新台阶") is no copy."""
+    without_passages = _FENCED_RE.sub("", prompt)
+    return without_passages.replace(example_block(without_passages), "")
+
+
 def names_topic(clause: str, topic: str) -> bool:
     """Whether a clause names the topic (most of its character pairs appear in it)."""
     wanted = bigrams(topic)

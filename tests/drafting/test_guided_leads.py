@@ -267,3 +267,14 @@ def test_the_last_ask_drops_the_passages_the_model_kept_copying() -> None:
     # nor the copy problems, which quote the copied words
     assert "照抄了范文中的原句" in asked[1] and "照抄了范文中的原句" not in asked[-1]
     assert "以更加务实的作风" not in asked[-1]
+
+
+def test_what_the_question_itself_asks_for_is_no_copy() -> None:
+    from drafter.drafting.guided_text import task_text
+
+    prompt = (
+        "以“新的一年，”开头，表达决心，推动科技创新工作再上新台阶。\n"
+        "【范文】<<<范文开始>>>\n新的一年，推动全区科技创新工作再上新台阶。\n<<<范文结束>>>\n输出："
+    )
+    own = task_text(prompt)
+    assert "推动科技创新工作再上新台阶" in own and "全区" not in own
