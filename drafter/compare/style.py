@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from drafter.text.scanner import find_numbers
 from drafter.text.slots import slot_matches
@@ -23,6 +24,7 @@ from drafter.text.structural import is_structural
 MASK = "X"
 _MARKDOWN_RE = re.compile(r"^\s*(?:#+|[-*•>])\s*|\*\*", re.M)
 _SPACE_RE = re.compile(r"\s+")
+_CLAUSE_RE = re.compile(r"[^，,；;。！？：:\n]+[，,；;。！？：:\n]?")
 
 
 def number_free(text: str) -> str:
@@ -64,3 +66,29 @@ def cosine(a: Counter[str], b: Counter[str]) -> float:
 def style_score(draft: str, reference: str) -> float:
     """Char-bigram cosine (0–1) of the two texts with their numbers masked."""
     return round(cosine(bigram_counts(draft), bigram_counts(reference)), 4)
+
+
+def voice_text(text: str, data_texts: Sequence[str] = ()) -> str:
+    """The draft's own wording: its clauses that state no figure and copy no fact.
+
+    A draft's indicator sentences and facts come from the figures file whatever the
+    examples were, and outweigh the rest; what exemplars can change — the lead and result
+    sentences, item leads, opening and closing, headings — is what is left once clauses
+    holding a number or slot, and clauses of the figures file's own texts, are taken out."""
+    data = "\n".join(data_texts)
+    kept: list[str] = []
+    for clause in _CLAUSE_RE.findall(text):
+        core = clause.strip().rstrip("，,；;。！？：:、")
+        if not core or (len(core) >= 4 and core in data):
+            continue
+        if list(slot_matches(clause)) or any(
+            not is_structural(m, clause, dates_structural=False) for m in find_numbers(clause)
+        ):
+            continue
+        kept.append(clause)
+    return "".join(kept)
+
+
+def voice_score(draft: str, reference: str, data_texts: Sequence[str] = ()) -> float:
+    """style_score of the draft's own wording (voice_text) against the reference."""
+    return style_score(voice_text(draft, data_texts), reference)

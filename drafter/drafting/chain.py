@@ -21,6 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from drafter.drafting.claims import section_claims
 from drafter.drafting.compose import fallback_template
 from drafter.drafting.exemplars import guided_exemplars
+from drafter.drafting.formulas import retrieve_problems_lead
 from drafter.drafting.guards import FrameRegistry
 from drafter.drafting.guided import GuidedPrompts, draft_guided, supports
 from drafter.drafting.leadership import retrieve_line
@@ -93,6 +94,7 @@ class DraftContext:
     _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)
     _stock: frozenset[str] | None = field(default=None, init=False, repr=False)
     _leadership: tuple[str | None] | None = field(default=None, init=False, repr=False)
+    _problems_lead: tuple[str | None] | None = field(default=None, init=False, repr=False)
     _leadership_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def guided_prompts(self) -> GuidedPrompts:
@@ -109,6 +111,20 @@ class DraftContext:
             if self._stock is None:
                 self._stock = self.stock_supplier()
             return self._stock
+
+    def problems_lead(self) -> str | None:
+        """The bureau's own sentence introducing its problems (drafting.formulas), looked
+        up once per run; None without a store or when its summaries have none."""
+        if self.retriever is None:
+            return None
+        with self._leadership_lock:
+            if self._problems_lead is None:
+                self._problems_lead = (
+                    retrieve_problems_lead(
+                        self.retriever, self.figures.bureau, self.figures.region
+                    ),
+                )
+            return self._problems_lead[0]
 
     def leadership_line(self) -> str | None:
         """The bureau's leadership line from its past summaries (drafting.leadership),

@@ -518,7 +518,10 @@ def draft_guided(
         items = [s for s in task.slots if s.role == role]
         if role == "problem":
             kind = PROBLEM_ELABORATION
-            lead = "在肯定成绩的同时，我们也清醒地看到，工作中还存在一些问题和不足："
+            lead = (  # the bureau's own formula when its summaries give one
+                ctx.problems_lead()
+                or "在肯定成绩的同时，我们也清醒地看到，工作中还存在一些问题和不足："
+            )
         else:
             kind = PRIORITY_ELABORATION
             lead = "围绕上述目标，重点抓好以下工作："
