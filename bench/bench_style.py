@@ -42,7 +42,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from drafter.compare.style import style_score
+from drafter.compare.style import style_score, voice_score
 from drafter.corpus.meta import infer_meta
 from drafter.drafting.guards import MAX_FRAME_USES, lead_and_closing, same_frame, sentence_frame
 from drafter.drafting.outline import SectionTask
@@ -238,6 +238,14 @@ def measure(
         "style": style_score(draft_body(draft), draft_body(reference.read_text(encoding="utf-8")))
         if reference
         else None,
+        # the same, on the draft's own wording only (no figure, no fact: compare.style)
+        "style_voice": voice_score(
+            draft_body(draft),
+            draft_body(reference.read_text(encoding="utf-8")),
+            build_slot_table(plan.figures).data_texts(),
+        )
+        if reference
+        else None,
         "style_reference": reference.name if reference else None,
         "wall_s": round(wall, 1),
         "chars": len(draft),
@@ -344,12 +352,12 @@ def run(
 
 
 def table(report: dict[str, Any]) -> str:
-    head = f"{'bureau':<9}{'condition':<11}{'design':<9}{'fallback':>9}{'frames':>7}{'copies':>7}{'style':>7}{'wall s':>8}{'chars':>7}{'check':>6}"
+    head = f"{'bureau':<9}{'condition':<11}{'design':<9}{'fallback':>9}{'frames':>7}{'copies':>7}{'style':>7}{'voice':>7}{'wall s':>8}{'chars':>7}{'check':>6}"
     lines = [head]
     for r in report["rows"]:
         lines.append(
             f"{r['bureau']:<9}{r['condition']:<11}{r['design']:<9}{len(r['fallback_sections']):>4}/{r['sections']:<4}"
-            f"{r['repeated_frame_count']:>7}{r['copy_guard_hits']:>7}{r['style'] or 0:>7.3f}"
+            f"{r['repeated_frame_count']:>7}{r['copy_guard_hits']:>7}{r['style'] or 0:>7.3f}{r['style_voice'] or 0:>7.3f}"
             f"{r['wall_s']:>8}{r['chars']:>7}{r['check_problems']:>6}"
         )
     return "\n".join(lines)

@@ -35,3 +35,18 @@ def test_closer_wording_scores_higher_and_unrelated_text_low() -> None:
     assert style_score(near, own) > 0.5 > style_score(far, own)
     assert style_score("", own) == 0.0
     assert style_score(near, own) == style_score(own, near)
+
+
+def test_the_voice_is_what_neither_figures_nor_facts_dictate() -> None:
+    from drafter.compare.style import voice_text
+
+    draft = (
+        "2025年，我局聚焦企业创新主体，精准施策。一是壮大企业梯队，兑现县级科技奖补资金586万元，"
+        "惠及企业71家；二是优化上门服务，逐户明确培育责任人。全年有效高新技术企业达到63家。"
+        "企业创新活力持续增强。"
+    )
+    voice = voice_text(draft, ["兑现县级科技奖补资金586万元，惠及企业71家", "逐户明确培育责任人"])
+    assert (
+        voice
+        == "我局聚焦企业创新主体，精准施策。一是壮大企业梯队，二是优化上门服务，企业创新活力持续增强。"
+    )
