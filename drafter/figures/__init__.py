@@ -15,17 +15,16 @@ Principle 1 of the design: numbers are written by code, never by the model. The 
 """
 
 from drafter.figures.convert import convert_indicator
+from drafter.figures.fields import IndicatorKind, infer_kind
 from drafter.figures.load import load_figures
 from drafter.figures.model import (
     FiguresFile,
     Indicator,
-    IndicatorKind,
     Plan,
     PlanTarget,
     UnknownSectionError,
     WorkArea,
     WorkPoint,
-    infer_kind,
     point_section_id,
 )
 from drafter.figures.quantities import (

@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from drafter.errors import DrafterError
+from drafter.figures.fields import RESERVED_SECTION_IDS
 from drafter.figures.model import (
-    RESERVED_SECTION_IDS,
     FiguresFile,
     UnknownSectionError,
     point_section_id,

@@ -8,12 +8,10 @@ the public programming and observation API on top.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
 import socket
-import struct
 import sys
 import threading
 import time
@@ -23,6 +21,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
+from drafter.testing.stub_bodies import (
+    completion_body,
+    embeddings_body,
+    prompt_tokens,
+    stream_events,
+)
 from drafter.testing.stub_faults import (
     CHAT_PATH,
     Body,
@@ -33,15 +37,12 @@ from drafter.testing.stub_faults import (
     Reply,
     Responder,
     as_reply,
-    chat_messages,
     error_reply,
-    message_text,
 )
 from drafter.testing.stub_modes import (
     ScriptedDrafter,
     count_tokens,
     cut_tokens,
-    embed_text,
     input_text,
 )
 
@@ -271,25 +272,6 @@ class StubCore:
 # --------------------------------------------------------------------------------------
 
 
-def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {
-            "reasoning_tokens": 0,
-            "audio_tokens": 0,
-            "accepted_prediction_tokens": 0,
-            "rejected_prediction_tokens": 0,
-        },
-    }
-
-
-def _prompt_tokens(body: Mapping[str, Any]) -> int:
-    return sum(count_tokens(message_text(m)) + 4 for m in chat_messages(body)) + 3
-
-
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
@@ -468,15 +450,13 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             content = cut_tokens(content, limit)
             finish = "length"
-        prompt_tokens = (
-            reply.prompt_tokens if reply.prompt_tokens is not None else _prompt_tokens(body)
-        )
+        p_tok = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_tokens(body)
         completion_tokens = (
             reply.completion_tokens
             if reply.completion_tokens is not None
             else count_tokens(content or "")
         )
-        return content, finish, prompt_tokens, completion_tokens
+        return content, finish, p_tok, completion_tokens
 
     def _model_name(self, body: Body) -> str:
         model = body.get("model")
@@ -486,64 +466,30 @@ class _Handler(BaseHTTPRequestHandler):
         content, finish, p_tok, c_tok = self._finalise(body, reply)
         n = body.get("n")
         n_choices = n if isinstance(n, int) and n > 1 else 1
-        message: dict[str, Any] = {
-            "role": "assistant",
-            "content": content,
-            "refusal": None,
-            "annotations": [],
-        }
-        payload = {
-            "id": self.stub._next_id("chatcmpl"),
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": self._model_name(body),
-            "choices": [
-                {"index": i, "message": message, "logprobs": None, "finish_reason": finish}
-                for i in range(n_choices)
-            ],
-            "usage": _usage(p_tok, c_tok * n_choices),
-            "service_tier": "default",
-            "system_fingerprint": "fp_stub",
-        }
+        payload = completion_body(
+            self.stub._next_id("chatcmpl"),
+            self._model_name(body),
+            content,
+            finish,
+            n_choices,
+            p_tok,
+            c_tok,
+        )
         self._send_json(200, payload, reply.headers)
 
     def _chat_stream(self, body: Body, reply: Reply) -> None:
         content, finish, p_tok, c_tok = self._finalise(body, reply)
         options = body.get("stream_options")
-        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        base: dict[str, Any] = {
-            "id": self.stub._next_id("chatcmpl"),
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": self._model_name(body),
-            "service_tier": "default",
-            "system_fingerprint": "fp_stub",
-        }
-
-        def chunk(delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
-            out = dict(base)
-            out["choices"] = [
-                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-            ]
-            if include_usage:
-                out["usage"] = None
-            return out
-
-        events: list[dict[str, Any]] = [
-            chunk({"role": "assistant", "content": "", "refusal": None}, None)
-        ]
-        text = content or ""
-        step = self.stub.stream_chunk_chars
-        events.extend(
-            chunk({"content": text[i : i + step]}, None) for i in range(0, len(text), step)
+        events = stream_events(
+            self.stub._next_id("chatcmpl"),
+            self._model_name(body),
+            content,
+            finish,
+            step=self.stub.stream_chunk_chars,
+            include_usage=isinstance(options, dict) and bool(options.get("include_usage")),
+            p_tok=p_tok,
+            c_tok=c_tok,
         )
-        events.append(chunk({}, finish))
-        if include_usage:
-            final = dict(base)
-            final["choices"] = []
-            final["usage"] = _usage(p_tok, c_tok)
-            events.append(final)
-
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -581,22 +527,4 @@ class _Handler(BaseHTTPRequestHandler):
         dims = body.get("dimensions")
         dim = dims if isinstance(dims, int) and dims > 0 else self.stub.embedding_dim
         as_base64 = body.get("encoding_format") == "base64"
-        data = []
-        for i, text in enumerate(texts):
-            vec = embed_text(text, dim)
-            emb: list[float] | str = (
-                base64.b64encode(struct.pack(f"<{dim}f", *vec)).decode("ascii")
-                if as_base64
-                else vec
-            )
-            data.append({"object": "embedding", "index": i, "embedding": emb})
-        tokens = sum(count_tokens(t) for t in texts)
-        self._send_json(
-            200,
-            {
-                "object": "list",
-                "data": data,
-                "model": self._model_name(body),
-                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-            },
-        )
+        self._send_json(200, embeddings_body(texts, dim, as_base64, self._model_name(body)))
