@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
@@ -92,51 +92,54 @@ class DraftContext:
     # the stock phrases of the user's store (drafter.corpus.stock), asked for once
     stock_supplier: Callable[[], frozenset[str]] | None = None
     _guided: GuidedPrompts | None = field(default=None, init=False, repr=False)
-    _stock: frozenset[str] | None = field(default=None, init=False, repr=False)
-    _leadership: tuple[str | None] | None = field(default=None, init=False, repr=False)
-    _problems_lead: tuple[str | None] | None = field(default=None, init=False, repr=False)
-    _leadership_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # what the run looks up once (store_stock, problems_lead, leadership_line), by name
+    _once: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _once_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def guided_prompts(self) -> GuidedPrompts:
         if self._guided is None:
             self._guided = GuidedPrompts.load()
         return self._guided
 
+    def _looked_up(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per run (sections may be drafted concurrently)."""
+        with self._once_lock:
+            if name not in self._once:
+                self._once[name] = compute()
+            return self._once[name]
+
     def store_stock(self) -> frozenset[str]:
         """Stock phrases mined from the store (empty without one): the copy guard allows
         them, as it allows the committed ones."""
-        if self.stock_supplier is None:
+        supplier = self.stock_supplier
+        if supplier is None:
             return frozenset()
-        with self._leadership_lock:
-            if self._stock is None:
-                self._stock = self.stock_supplier()
-            return self._stock
+        stock: frozenset[str] = self._looked_up("stock", supplier)
+        return stock
 
     def problems_lead(self) -> str | None:
         """The bureau's own sentence introducing its problems (drafting.formulas), looked
         up once per run; None without a store or when its summaries have none."""
-        if self.retriever is None:
+        retriever = self.retriever
+        if retriever is None:
             return None
-        with self._leadership_lock:
-            if self._problems_lead is None:
-                self._problems_lead = (
-                    retrieve_problems_lead(
-                        self.retriever, self.figures.bureau, self.figures.region
-                    ),
-                )
-            return self._problems_lead[0]
+        lead: str | None = self._looked_up(
+            "problems_lead",
+            lambda: retrieve_problems_lead(retriever, self.figures.bureau, self.figures.region),
+        )
+        return lead
 
     def leadership_line(self) -> str | None:
         """The bureau's leadership line from its past summaries (drafting.leadership),
         looked up once per run; None without a store or when none is found."""
-        if self.retriever is None:
+        retriever = self.retriever
+        if retriever is None:
             return None
-        with self._leadership_lock:
-            if self._leadership is None:
-                self._leadership = (
-                    retrieve_line(self.retriever, self.figures.bureau, self.figures.region),
-                )
-            return self._leadership[0]
+        line: str | None = self._looked_up(
+            "leadership",
+            lambda: retrieve_line(retriever, self.figures.bureau, self.figures.region),
+        )
+        return line
 
 
 @dataclass
