@@ -133,11 +133,6 @@ class LazyStore:
         return supplier() if supplier is not None else frozenset()
 
 
-def lazy_retriever(settings: Settings) -> Retriever:
-    """A retriever that opens the store at its first query (see LazyStore)."""
-    return LazyStore(settings).retrieve
-
-
 def retry_printer(console_print: Callable[[str], None]) -> RetryPrinter:
     """A retry notice per backoff, naming the section: the writer sees why it is waiting."""
 

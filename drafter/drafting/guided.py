@@ -36,7 +36,12 @@ from drafter.drafting.guided_parts import Part as Part
 from drafter.drafting.guided_parts import PartResult as PartResult
 from drafter.drafting.guided_parts import common_problems as common_problems
 from drafter.drafting.guided_parts import examples_for as examples_for
-from drafter.drafting.guided_parts import instruction_line, measures_fallback, measures_frames
+from drafter.drafting.guided_parts import (
+    instruction_line,
+    measures_fallback,
+    measures_frames,
+    with_passages,
+)
 from drafter.drafting.guided_prompts import (
     GUIDED_DIR as GUIDED_DIR,
 )
@@ -119,11 +124,7 @@ def measures_part(
     # passage alone made it copy the passage or drop the form (8 of 12 sections fell back),
     # with both it keeps the form and writes in the bureau's voice.
     passages = example_blocks(guided, exemplars)
-    blocks = (
-        [f"{passage}\n{fixed[i % len(fixed)]}" for i, passage in enumerate(passages)]
-        if passages
-        else fixed
-    )
+    blocks = with_passages(passages, fixed)
     prompts = [
         guided.measures.render(
             bureau=ctx.figures.bureau,

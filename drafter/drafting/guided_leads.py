@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drafter.drafting.compose import ORDINAL_WORDS
 from drafter.drafting.exemplars import example_blocks
+from drafter.drafting.grouping import group_facts, join_group
 from drafter.drafting.guided_parts import (
     Part,
     common_problems,
@@ -25,6 +26,7 @@ from drafter.drafting.guided_parts import (
     instruction_line,
     measures_fallback,
     measures_frames,
+    with_passages,
 )
 from drafter.drafting.guided_prompts import GuidedPrompts, MeasuresExample
 from drafter.drafting.guided_text import ORDINAL_RE, contained
@@ -67,7 +69,11 @@ class Item:
 
     facts: tuple[Slot, ...]
     masked: str  # shown to the model: numbers as X
-    refs: str = field(default="")  # the facts as slot references, joined
+
+    @property
+    def refs(self) -> str:
+        """The facts as slot references, joined as one item (drafter.drafting.grouping)."""
+        return join_group([f.ref for f in self.facts])
 
 
 def _clean_line(line: str) -> str:
@@ -131,19 +137,11 @@ def masked_fact(table: SlotTable, fact: Slot) -> str:
 
 def group_items(facts: Sequence[Slot], table: SlotTable) -> list[Item]:
     """At most MAX_ITEMS items; more facts are grouped (drafter.drafting.grouping)."""
-    from drafter.drafting.grouping import group_facts, join_group
-
     groups = group_facts([f.text for f in facts], max_groups=MAX_ITEMS)
     items = []
     for group in groups:
         members = tuple(facts[i] for i in group)
-        items.append(
-            Item(
-                members,
-                "；".join(masked_fact(table, f) for f in members),
-                join_group([f.ref for f in members]),
-            )
-        )
+        items.append(Item(members, "；".join(masked_fact(table, f) for f in members)))
     return items
 
 
@@ -237,7 +235,6 @@ def example_block(prompts: GuidedPrompts, example: MeasuresExample) -> str:
 
 
 def leads_prompts(
-    task: SectionTask,
     ctx: DraftContext,
     items: Sequence[Item],
     topic: str,
@@ -250,9 +247,7 @@ def leads_prompts(
     guided = ctx.guided_prompts()
     fixed = [example_block(guided, e) for e in examples]
     passages = example_blocks(guided, exemplars)
-    blocks = (
-        [f"{p}\n{fixed[i % len(fixed)]}" for i, p in enumerate(passages)] if passages else fixed
-    )
+    blocks = with_passages(passages, fixed)
     facts = "\n".join(f"{i}. {item.masked}" for i, item in enumerate(items, start=1))
     return [
         guided.measures_leads.render(
@@ -275,11 +270,9 @@ def measures_leads_part(
     topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
     items = group_items(facts, ctx.table)
     examples = examples_for(task, ctx.guided_prompts().measures_examples)
-    prompts = leads_prompts(
-        task, ctx, items, topic, instruction_line(instruction), examples, exemplars
-    )
+    prompts = leads_prompts(ctx, items, topic, instruction_line(instruction), examples, exemplars)
     plain = (
-        leads_prompts(task, ctx, items, topic, instruction_line(instruction), examples, ())[0]
+        leads_prompts(ctx, items, topic, instruction_line(instruction), examples, ())[0]
         if exemplars
         else ""
     )

@@ -129,3 +129,11 @@ def measures_frames(
         (exemplars[i] + "。" if i < len(exemplars) else "") + examples[i % len(examples)].frame
         for i in range(max(len(exemplars), len(examples)))
     )
+
+
+def with_passages(passages: Sequence[str], fixed: Sequence[str]) -> list[str]:
+    """The example blocks of the work-area prompts: each retrieved passage (the bureau's
+    voice) followed by a fixed one-shot example (the form), or the fixed ones alone."""
+    if not passages:
+        return list(fixed)
+    return [f"{passage}\n{fixed[i % len(fixed)]}" for i, passage in enumerate(passages)]
