@@ -81,6 +81,7 @@ def run(latency: float, runs: int) -> dict[str, object]:
 
         cli_total: list[float] = []
         cli_overhead: list[float] = []
+        cli_runs: list[dict[str, object]] = []
         for i in range(runs):
             sid = SECTIONS[i % len(SECTIONS)]
             before = server.calls
@@ -101,6 +102,14 @@ def run(latency: float, runs: int) -> dict[str, object]:
             model_time = latency * (server.calls - before)
             cli_total.append(wall)
             cli_overhead.append(wall - model_time)
+            cli_runs.append(
+                {
+                    "section": sid,
+                    "model_calls": server.calls - before,
+                    "wall_s": round(wall, 3),
+                    "overhead_s": round(wall - model_time, 3),
+                }
+            )
 
         plan = plan_draft(FIGURES, None)
         model = make_chat_model(
@@ -144,6 +153,7 @@ def run(latency: float, runs: int) -> dict[str, object]:
         },
         "cli_regenerate_wall": _stats(cli_total),
         "cli_regenerate_overhead": _stats(cli_overhead),
+        "cli_regenerate_runs": cli_runs,
         "in_process_run_draft_wall": _stats(in_total),
         "in_process_run_draft_overhead": _stats(in_overhead),
         "note": "overhead = wall time - latency × model calls (stub adds the latency per call)",

@@ -1,7 +1,7 @@
 """The chat model: the OpenAI-compatible client and calls with retries.
 
 Every model is reached through one protocol, an OpenAI-compatible chat endpoint
-(:class:`drafter.llm.openai_chat.OpenAIChat`, on the openai SDK), whether it is OpenAI,
+(:class:`drafter.llm.openai_chat.OpenAIChat`, plain HTTP), whether it is OpenAI,
 DeepSeek, Qwen, GLM, Moonshot, Ollama, vLLM, LM Studio or the bundled llama.cpp server.
 Which endpoint is resolved by :mod:`drafter.llm.config` (kept free of openai and langchain
 for light commands); errors are classified once, by :func:`drafter.llm.errors.classify_error`.
@@ -43,7 +43,7 @@ __all__ = [
     "prompt_hash",
 ]
 
-#: Sent as the API key to keyless local servers (the openai client insists on one).
+#: Sent as the API key to keyless local servers (ChatOpenAI sent one; some servers want one).
 _NO_KEY: Final = "not-needed"
 
 

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import openai
-
-from drafter.errors import DrafterError
+from drafter.errors import ConfigError, DrafterError
 from drafter.llm.config import safe_url
 
 __all__ = [
@@ -30,32 +28,140 @@ __all__ = [
     "EmptyResponseError",
     "LLMError",
     "LLMFailure",
+    "RequestConnectionError",
+    "RequestTimeoutError",
+    "ResponseStatusError",
+    "UnsupportedProxyError",
     "classify_error",
     "retry_delay",
 ]
 
 
-def _httpx_modules() -> tuple[Any, ...]:
-    """httpx and httpx2 (openai >= 3 speaks httpx2, older releases httpx), those loaded.
+class RequestTimeoutError(Exception):
+    """The endpoint did not answer within the call's timeout (drafter's own HTTP client)."""
 
-    An exception of theirs can only exist once its module is imported, so neither is
-    imported here: httpx alone costs about 0.1 s, which `regenerate` need not pay.
+    def __init__(self, message: str, request_url: str | None = None) -> None:
+        super().__init__(message)
+        self.request_url = request_url
+
+
+class RequestConnectionError(Exception):
+    """The endpoint could not be reached, or dropped the connection (the cause is chained)."""
+
+    def __init__(self, message: str, request_url: str | None = None) -> None:
+        super().__init__(message)
+        self.request_url = request_url
+
+
+class UnsupportedProxyError(ConfigError):
+    """The environment names a proxy drafter's HTTP client cannot use (the text says which).
+
+    Raised when the client is made, so a run stops before drafting with the CLI's usual
+    message; classified too, should a caller make the client inside a call.
     """
-    return tuple(m for m in (sys.modules.get("httpx"), sys.modules.get("httpx2")) if m)
+
+
+class ResponseStatusError(Exception):
+    """The endpoint answered with a non-2xx status.
+
+    ``body`` is the parsed JSON answer, or its text when it is not JSON; ``headers`` has
+    lower-case names; ``request_model`` is the model asked for, shown in a 404 message.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        body: object,
+        headers: Mapping[str, str],
+        request_url: str | None = None,
+        request_model: str | None = None,
+    ) -> None:
+        super().__init__(f"HTTP {status_code}")
+        self.status_code = status_code
+        self.body = body
+        self.headers = headers
+        self.request_url = request_url
+        self.request_model = request_model
+
+
+@dataclass(frozen=True)
+class _Status:
+    """A status failure, whoever raised it (drafter's client or, when loaded, the openai SDK)."""
+
+    code: int
+    body: Any
+    message: str
+    headers: Mapping[str, str]
+    model: str | None
+
+
+def _loaded(name: str) -> Any:
+    """A module already imported by someone else, or None.
+
+    Exceptions of the openai SDK, httpx or httpx2 (a langchain chat model passed in, the
+    embedding client) can only exist once their module is loaded; importing them here
+    would cost `regenerate` most of a second.
+    """
+    return sys.modules.get(name)
+
+
+def _foreign(attr: str) -> tuple[type[BaseException], ...]:
+    """``attr`` of openai, httpx and httpx2, for those loaded (e.g. TimeoutException)."""
+    found: list[type[BaseException]] = []
+    for name in ("openai", "httpx", "httpx2"):
+        module = _loaded(name)
+        value = getattr(module, attr, None) if module is not None else None
+        if isinstance(value, type) and issubclass(value, BaseException):
+            found.append(value)
+    return tuple(found)
 
 
 def _timeout_exc() -> tuple[type[BaseException], ...]:
-    modules = _httpx_modules()
-    return (openai.APITimeoutError, TimeoutError, *(m.TimeoutException for m in modules))
+    return (
+        RequestTimeoutError,
+        TimeoutError,
+        *_foreign("APITimeoutError"),
+        *_foreign("TimeoutException"),
+    )
 
 
 def _transport_exc() -> tuple[type[BaseException], ...]:
-    modules = _httpx_modules()
-    return (openai.APIConnectionError, ConnectionError, *(m.TransportError for m in modules))
+    return (
+        RequestConnectionError,
+        ConnectionError,
+        *_foreign("APIConnectionError"),
+        *_foreign("TransportError"),
+    )
 
 
 def _connect_exc() -> tuple[type[BaseException], ...]:
-    return tuple(m.ConnectError for m in _httpx_modules())
+    return _foreign("ConnectError")
+
+
+def _status_of(exc: BaseException) -> _Status | None:
+    """The status failure in ``exc``, if it is one (drafter's or the openai SDK's)."""
+    if isinstance(exc, ResponseStatusError):
+        # As the SDK words it: the text itself, or the parsed body after the status.
+        body = exc.body
+        if isinstance(body, str) or body is None:
+            message = body or f"Error code: {exc.status_code}"
+        else:
+            message = f"Error code: {exc.status_code} - {body}"
+        return _Status(exc.status_code, exc.body, message, exc.headers, exc.request_model)
+    openai = _loaded("openai")
+    if openai is not None and isinstance(exc, openai.APIStatusError):
+        message = exc.message if isinstance(exc.message, str) else ""
+        return _Status(
+            exc.status_code, exc.body, message, exc.response.headers, _request_model(exc)
+        )
+    return None
+
+
+def _is_malformed(exc: BaseException) -> bool:
+    if isinstance(exc, (ValueError, *_foreign("APIResponseValidationError"))):
+        return True
+    return isinstance(exc, KeyError | TypeError) and "choices" in str(exc)
 
 
 #: Longest wait between two attempts computed by exponential backoff (seconds).
@@ -131,8 +237,9 @@ def classify_error(exc: BaseException, *, model: str | None = None) -> LLMFailur
     """
     if isinstance(exc, EmptyResponseError):
         return _classify_empty(exc.finish_reason)
-    if isinstance(exc, openai.APIStatusError):
-        return _classify_status(exc, model)
+    status = _status_of(exc)
+    if status is not None:
+        return _classify_status(status, model, _request_url(exc))
     # APITimeoutError is an APIConnectionError: test for timeouts first.
     if _is_timeout(exc):
         return LLMFailure(
@@ -157,9 +264,9 @@ def classify_error(exc: BaseException, *, model: str | None = None) -> LLMFailur
             f"与模型服务{where}的连接中断",
             hint="检查模型服务是否仍在运行、网络是否通畅。",
         )
-    if isinstance(exc, openai.APIResponseValidationError | ValueError) or (
-        isinstance(exc, KeyError | TypeError) and "choices" in str(exc)
-    ):
+    if isinstance(exc, UnsupportedProxyError):
+        return LLMFailure(False, "connection", str(exc), hint=exc.hint)
+    if _is_malformed(exc):
         return LLMFailure(
             True,
             "malformed",
@@ -191,10 +298,10 @@ def _classify_empty(finish_reason: str | None) -> LLMFailure:
     return LLMFailure(True, "empty", "模型返回了空内容")
 
 
-def _classify_status(exc: openai.APIStatusError, model: str | None) -> LLMFailure:
-    code = exc.status_code
-    server_msg, err_code = _error_details(exc)
-    retry_after = _retry_after(exc.response.headers)
+def _classify_status(status: _Status, model: str | None, url: str | None) -> LLMFailure:
+    code = status.code
+    server_msg, err_code = _error_details(status)
+    retry_after = _retry_after(status.headers)
     if code == 429:
         if err_code == "insufficient_quota" or "quota" in server_msg.lower():
             return LLMFailure(
@@ -221,7 +328,7 @@ def _classify_status(exc: openai.APIStatusError, model: str | None) -> LLMFailur
             status=code,
         )
     if code == 404:
-        name = model or _request_model(exc)
+        name = model or status.model
         looks_like_model = err_code == "model_not_found" or "model" in server_msg.lower()
         if looks_like_model:
             named = f"模型 {name}" if name else "所请求的模型"
@@ -232,7 +339,6 @@ def _classify_status(exc: openai.APIStatusError, model: str | None) -> LLMFailur
                 "（或设置 DRAFTER_LLM_MODEL）。",
                 status=code,
             )
-        url = _request_url(exc)
         return LLMFailure(
             False,
             "url_not_found",
@@ -265,9 +371,9 @@ def _is_context_overflow(message: str, code: str | None) -> bool:
     )
 
 
-def _error_details(exc: openai.APIStatusError) -> tuple[str, str | None]:
+def _error_details(status: _Status) -> tuple[str, str | None]:
     """The server's error message and code (OpenAI's ``{"error": {...}}`` or a bare body)."""
-    body: Any = exc.body
+    body: Any = status.body
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         body = body["error"]
     message: Any = None
@@ -278,7 +384,7 @@ def _error_details(exc: openai.APIStatusError) -> tuple[str, str | None]:
     elif isinstance(body, str):
         message = body
     if not isinstance(message, str):
-        message = exc.message if isinstance(exc.message, str) else ""
+        message = status.message
     return message, str(code) if code is not None else None
 
 
@@ -332,6 +438,9 @@ def _is_refused(exc: BaseException) -> bool:
 
 def _request_url(exc: BaseException) -> str | None:
     for e in _chain(exc):
+        own = getattr(e, "request_url", None)
+        if isinstance(own, str):
+            return safe_url(own)
         try:
             request = getattr(e, "request", None)
         except RuntimeError:  # httpx: ".request" accessed before it was set
@@ -342,7 +451,8 @@ def _request_url(exc: BaseException) -> str | None:
     return None
 
 
-def _request_model(exc: openai.APIStatusError) -> str | None:
+def _request_model(exc: Any) -> str | None:
+    """The model named in an openai SDK request's body."""
     try:
         body = json.loads(exc.request.content or b"null")
     except Exception:  # best effort: a streamed or unread body has no model to show

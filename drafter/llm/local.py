@@ -36,12 +36,13 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Final, Self
 
-import httpx
 from filelock import FileLock, Timeout
 
 from drafter.atomic import atomic_write_json
 from drafter.errors import DrafterError
 from drafter.llm.config import LOCAL_MODEL_NAME, LLMConfig
+from drafter.llm.errors import RequestConnectionError, RequestTimeoutError
+from drafter.llm.http_post import get as http_get
 from drafter.llm.model_files import (
     LLAMA_CPP_REQUIREMENT,
     MODEL_FILE,
@@ -173,11 +174,10 @@ def _http_alive(base_url: str, timeout: float = 5.0) -> bool:
     """
     root = base_url.rstrip("/").removesuffix("/v1")
     try:
-        with httpx.Client(trust_env=False, timeout=timeout) as client:
-            client.get(root + "/")
-            return True
-    except httpx.HTTPError:
+        http_get(root + "/", timeout=timeout)
+    except (RequestConnectionError, RequestTimeoutError):
         return False
+    return True
 
 
 def _server_alive(info: ServerInfo) -> bool:
@@ -187,14 +187,13 @@ def _server_alive(info: ServerInfo) -> bool:
 def _answers(base_url: str, timeout: float = 2.0) -> bool:
     """True when ``GET {base_url}/models`` answers 200 with JSON (the model is loaded)."""
     try:
-        with httpx.Client(trust_env=False, timeout=timeout) as client:
-            response = client.get(base_url.rstrip("/") + "/models")
-            if response.status_code != 200:
-                return False
-            response.json()
-            return True
-    except (httpx.HTTPError, ValueError):
+        reply = http_get(base_url.rstrip("/") + "/models", timeout=timeout)
+        if reply.status != 200:
+            return False
+        json.loads(reply.body)
+    except (RequestConnectionError, RequestTimeoutError, ValueError):
         return False
+    return True
 
 
 def find_running_server(settings: Settings) -> ServerInfo | None:
@@ -588,4 +587,3 @@ def _is_main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
-

@@ -1,25 +1,32 @@
-"""A light OpenAI-compatible chat client: the openai SDK's chat completions, no langchain-openai.
+"""A light OpenAI-compatible chat client: one POST to ``/chat/completions``, no SDK.
 
 Why: importing langchain-openai, with langchain-core's chat-model and tracing machinery it
-pulls in, costs about a second on a 2-core machine, more than ``regenerate`` spends on all
-else. drafter sends text messages and reads back text and ``finish_reason``, so the openai
-SDK alone suffices. The request follows ChatOpenAI's (same payload: ``stream: false``,
-``temperature``, ``max_completion_tokens`` for OpenAI or ``extra_body.max_tokens``
-elsewhere, ``developer`` role for o-series models) and so do the errors for a malformed
-answer, so :func:`drafter.llm.errors.classify_error` sees the same exceptions.
+pulls in, costs about a second on a 2-core machine, and the openai SDK alone 0.6–0.8 s,
+more than ``regenerate`` may spend on all else. drafter sends text messages and reads back
+text and ``finish_reason``, which is one JSON request (:mod:`drafter.llm.http_post`). The
+request is ChatOpenAI's (same payload: ``stream: false``, ``temperature``,
+``max_completion_tokens`` for OpenAI or ``max_tokens`` elsewhere, ``developer`` role for
+o-series models), and a failure is classified by
+:func:`drafter.llm.errors.classify_error` as ChatOpenAI's was (tests/llm/test_openai_chat.py
+compares both against the same stub).
 
-The client never retries by itself (``max_retries=0``); every call has ``timeout``.
+The client never retries by itself (``max_retries=0``); every call has one ``timeout``
+for connecting, sending and reading.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-import openai
 from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, HumanMessage
 from pydantic import SecretStr
+
+from drafter import __version__
+from drafter.llm.errors import ResponseStatusError
+from drafter.llm.http_post import HTTPReply, JSONPoster
 
 __all__ = ["OpenAIChat", "message_dict"]
 
@@ -75,12 +82,16 @@ class OpenAIChat:
         self.extra_body: dict[str, Any] | None = (
             None if max_tokens_as_completion_limit else {"max_tokens": max_tokens}
         )
-        self.client = openai.OpenAI(
-            api_key=api_key.get_secret_value(),
-            base_url=base_url,
+        self.transport = JSONPoster(
+            base_url,
             timeout=timeout,
-            max_retries=0,
-            http_client=None if trust_env else openai.DefaultHttpxClient(trust_env=False),
+            trust_env=trust_env,
+            headers={
+                "Authorization": f"Bearer {api_key.get_secret_value()}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": f"drafter/{__version__}",
+            },
         )
 
     def __repr__(self) -> str:
@@ -90,36 +101,42 @@ class OpenAIChat:
         )
 
     def payload(self, messages: Sequence[BaseMessage]) -> dict[str, Any]:
-        """The request body's fields, as ChatOpenAI builds them for a chat completion."""
+        """The request body, as ChatOpenAI sends it for a chat completion."""
         body: dict[str, Any] = {"model": self.model_name, "stream": False}
         if self.temperature is not None:
             body["temperature"] = self.temperature
         if self.max_tokens is not None:
             body["max_completion_tokens"] = self.max_tokens
         if self.extra_body is not None:
-            body["extra_body"] = self.extra_body
+            body.update(self.extra_body)  # the SDK merges extra_body into the top level
         body["messages"] = [message_dict(m, model=self.model_name) for m in messages]
         return body
 
     def invoke(self, input: str | Sequence[BaseMessage], /) -> AIMessage:
         """One chat completion; the text and ``finish_reason`` of its first choice.
 
-        openai's own exceptions (status, timeout, connection) pass through untouched; an
+        Transport failures and non-2xx answers raise drafter.llm.errors' errors; a 200
         answer that is not a completion raises ValueError, KeyError or TypeError naming
         ``choices``, as ChatOpenAI does, so both are classified alike.
         """
         messages = [HumanMessage(content=input)] if isinstance(input, str) else list(input)
-        raw = self.client.chat.completions.with_raw_response.create(**self.payload(messages))
-        return self._message(raw.parse())
+        body = json.dumps(self.payload(messages), ensure_ascii=False).encode("utf-8")
+        reply = self.transport.post("chat/completions", body)
+        if not 200 <= reply.status < 300:
+            raise ResponseStatusError(
+                reply.status,
+                body=_error_body(reply),
+                headers=reply.headers,
+                request_url=reply.url,
+                request_model=self.model_name,
+            )
+        return self._message(_json_answer(reply))
 
-    def _message(self, response: object) -> AIMessage:
-        if isinstance(response, openai.BaseModel):
-            data: Mapping[str, Any] = response.model_dump(warnings=False)
-        elif isinstance(response, Mapping):
-            data = response
-        else:  # a non-JSON body, e.g. an HTML error page served after a redirect
-            preview = repr(response)[:200]
-            raise ValueError(f"Unexpected response type from OpenAI-compatible endpoint: {preview}")
+    def close(self) -> None:
+        """Close idle connections (the client stays usable)."""
+        self.transport.close()
+
+    def _message(self, data: Mapping[str, Any]) -> AIMessage:
         if data.get("error"):
             raise ValueError(data.get("error"))
         if "choices" not in data:
@@ -127,18 +144,21 @@ class OpenAIChat:
         choices = data["choices"]
         if choices is None:
             raise TypeError("Received response with null value for 'choices'.")
+        if not isinstance(choices, list):
+            raise TypeError(f"'choices' is not a list: {type(choices).__name__}")
         if not choices:  # ChatOpenAI's invoke fails alike on an empty generation list
             raise IndexError("list index out of range")
         first = choices[0]
-        message = first["message"]
-        content = message.get("content", "") or ""
-        usage = data.get("usage") or {}
+        message = first.get("message") if isinstance(first, Mapping) else None
+        if not isinstance(message, Mapping):
+            raise ValueError("malformed 'choices': the first choice has no message")
+        usage = data.get("usage") if isinstance(data.get("usage"), Mapping) else {}
         return AIMessage(
-            content=content,
+            content=_text(message.get("content")),
             usage_metadata={
-                "input_tokens": int(usage.get("prompt_tokens") or 0),
-                "output_tokens": int(usage.get("completion_tokens") or 0),
-                "total_tokens": int(usage.get("total_tokens") or 0),
+                "input_tokens": _count(usage.get("prompt_tokens")),
+                "output_tokens": _count(usage.get("completion_tokens")),
+                "total_tokens": _count(usage.get("total_tokens")),
             }
             if usage
             else None,
@@ -148,3 +168,50 @@ class OpenAIChat:
                 "model_provider": "openai",
             },
         )
+
+
+def _json_answer(reply: HTTPReply) -> Mapping[str, Any]:
+    """The parsed JSON object of a 200 answer; ValueError for anything else (an HTML
+    login page served by a proxy, a truncated body, a JSON list)."""
+    try:
+        data = json.loads(reply.body)
+    except ValueError as exc:
+        preview = reply.body[:200].decode("utf-8", "replace")
+        raise ValueError(
+            f"Unexpected response type from OpenAI-compatible endpoint: {preview!r}"
+        ) from exc
+    if not isinstance(data, Mapping):
+        raise ValueError(f"Unexpected response type from OpenAI-compatible endpoint: {data!r:.200}")
+    return data
+
+
+def _error_body(reply: HTTPReply) -> object:
+    """An error answer's body: parsed JSON when it is JSON, else its text (as the SDK)."""
+    text = reply.body.decode("utf-8", "replace").strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _text(content: object) -> str:
+    """The message text; a list of content parts (some servers) is joined."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            str(part.get("text") or "") if isinstance(part, Mapping) else str(part)
+            for part in content
+        )
+    return str(content)
+
+
+def _count(value: object) -> int:
+    if isinstance(value, int | float | str):
+        try:
+            return int(value)
+        except ValueError:
+            return 0
+    return 0

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from drafter.llm.client import make_chat_model
 from drafter.llm.config import LLMConfig
-from drafter.llm.errors import classify_error
+from drafter.llm.errors import ResponseStatusError, classify_error
 from drafter.llm.openai_chat import OpenAIChat
 from drafter.settings import is_loopback_url
 from drafter.testing import StubLLMServer
@@ -146,10 +146,11 @@ def test_a_plain_string_is_one_user_message(server: StubLLMServer) -> None:
 def test_the_client_never_retries_and_keeps_its_timeout(server: StubLLMServer) -> None:
     model = make_chat_model(config(server, timeout=7.5))
     assert isinstance(model, OpenAIChat)
-    assert model.client.max_retries == 0 and model.client.timeout == 7.5
+    assert model.max_retries == 0 and model.transport.timeout == 7.5
     server.fail_next(fault(Reply(status=503, error={"message": "busy"})))
-    with pytest.raises(openai.InternalServerError):
+    with pytest.raises(ResponseStatusError) as raised:
         model.invoke(CONVERSATION)
+    assert raised.value.status_code == 503
     assert server.calls == 1  # retries are invoke_with_retries' job, with backoff
 
 
