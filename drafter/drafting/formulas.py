@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 from drafter.corpus.meta import is_own_bureau
 from drafter.models import SearchHit
 from drafter.text.markers import match_marker
+from drafter.text.sentences import FULL_STOPS, first_sentence
 
 QUERY = "存在的问题 不足 差距 短板 清醒地看到"
 CANDIDATES = 8
 MIN_CHARS, MAX_CHARS = 12, 70
 _SHORTFALL_RE = re.compile(r"问题|不足|差距|短板|困难|薄弱")
-_FIRST_SENTENCE_RE = re.compile(r"[^。：:！？\n]+[。：:]")
+#: A problems lead is a statement or the colon that opens the list, never a question.
+_LEAD_ENDS = ("。", "：", ":")
 _SPECIFIC_RE = re.compile(r"一是|其中|例如|尤其")
 _FIGURE_RE = re.compile(r"[0-9０-９XＸ%％]|[两二三四五六七八九十百千万亿]+[个项家件名人次年位类条]")
 
@@ -30,10 +32,9 @@ def first_formula(text: str) -> str | None:
     """The passage's opening sentence when it is a generic introduction of the problems."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     body = "".join(ln for ln in lines if match_marker(ln) is None or len(ln) > 30)
-    found = _FIRST_SENTENCE_RE.match(body)
-    if not found:
+    sentence = first_sentence(body, enders=FULL_STOPS + "：:")
+    if sentence is None or not sentence.endswith(_LEAD_ENDS):
         return None
-    sentence = found.group(0)
     core = sentence.rstrip("。：:")
     if not MIN_CHARS <= len(core) <= MAX_CHARS or not _SHORTFALL_RE.search(core):
         return None

@@ -33,6 +33,7 @@ from drafter.drafting.guided_text import ORDINAL_RE, contained
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
 from drafter.figures import Slot, SlotTable
+from drafter.text.sentences import first_sentence
 from drafter.text.slots import SLOT_RE
 from drafter.text.violations import find_violations
 
@@ -126,8 +127,8 @@ def _first_sentence(text: str) -> str:
     often runs on into the items; the rest is not used (the leads and facts follow)."""
     if len(text) <= SUMMARY_MAX:
         return text
-    first = re.match(r"[^。！？]+[。！？]", text)
-    return first.group(0) if first and len(first.group(0)) >= SUMMARY_MIN else text
+    first = first_sentence(text)
+    return first if first and len(first) >= SUMMARY_MIN else text
 
 
 def masked_fact(table: SlotTable, fact: Slot) -> str:

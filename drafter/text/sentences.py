@@ -74,6 +74,23 @@ def split_sentences_keep(text: str) -> list[str]:
     return pieces
 
 
+def first_sentence(text: str, *, enders: str = FULL_STOPS) -> str | None:
+    """The opening of one paragraph up to its first ender, with the closing quotes and
+    brackets after it; None when no ender comes.
+
+    By default a whole sentence (。！？, ASCII !? too): a ；-item does not end it, as a
+    summary's first sentence wants. A sentence that introduces a list ends at ： as well
+    (pass ``enders=FULL_STOPS + "：:"``) and the caller sees which ender it was.
+    """
+    for i, c in enumerate(text):
+        if c in enders:
+            j = i + 1
+            while j < len(text) and text[j] in CLOSERS:
+                j += 1
+            return text[:j]
+    return None
+
+
 def sentence_of(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, tuple[int, int]]:
     """1-based index and span of the sentence holding ``pos`` (or the next one)."""
     for k, (a, b) in enumerate(spans):

@@ -21,7 +21,7 @@ from drafter.text.markers import (
     strip_marker,
 )
 from drafter.text.numerals import parse_chinese_number, parse_cn_int, parse_ordinal, to_chinese
-from drafter.text.sentences import split_sentences, split_sentences_keep
+from drafter.text.sentences import FULL_STOPS, first_sentence, split_sentences, split_sentences_keep
 from drafter.text.slots import SLOT_LIKE_RE, SLOT_RE, find_slots, normalize_slots
 
 # --------------------------------------------------------------------------- numerals
@@ -159,7 +159,10 @@ def test_match_marker_filters_levels() -> None:
 
 SENTENCES = [
     ("加强管理。推进改革！落实责任？", ["加强管理。", "推进改革！", "落实责任？"]),
-    ("一是加强；二是推进；", ["一是加强；", "二是推进；"]),  # ； ends a sentence (was: not in review diffs)
+    (
+        "一是加强；二是推进；",
+        ["一是加强；", "二是推进；"],
+    ),  # ； ends a sentence (was: not in review diffs)
     ("打通“最后一公里。”下一步", ["打通“最后一公里。”", "下一步"]),  # closers stay with it
     ("科技、人才等……下一步", ["科技、人才等……", "下一步"]),  # …… ends one (was: only in chunking)
     ("第一行\n第二行", ["第一行", "第二行"]),  # a line break ends one
@@ -170,6 +173,30 @@ SENTENCES = [
 @pytest.mark.parametrize(("text", "sentences"), SENTENCES)
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
+
+
+#: (text, enders, first sentence): a summary's first sentence (the default, 。！？) and a
+#: list's opening sentence (。！？ and ：). Decided when formulas and guided_leads lost their
+#: own regexes: ；-items do not end a sentence here, closing quotes stay with it, ASCII !?
+#: end it like ！？, and the caller is told which ender it was.
+FIRST_SENTENCES = [
+    ("全年工作扎实推进。一是……", FULL_STOPS, "全年工作扎实推进。"),
+    ("一是强化统筹；二是压实责任。后文", FULL_STOPS, "一是强化统筹；二是压实责任。"),
+    ("他说“要抓落实。”随后", FULL_STOPS, "他说“要抓落实。”"),
+    ("成效明显！下一步", FULL_STOPS, "成效明显！"),
+    ("成效明显! 下一步", FULL_STOPS, "成效明显!"),
+    ("没有句末标点", FULL_STOPS, None),
+    ("", FULL_STOPS, None),
+    ("主要表现在：一是……。", FULL_STOPS, "主要表现在：一是……。"),
+    ("主要表现在：一是……。", FULL_STOPS + "：:", "主要表现在："),
+    ("还有差距，主要是: 一是", FULL_STOPS + "：:", "还有差距，主要是:"),
+    ("是否存在差距？需要", FULL_STOPS + "：:", "是否存在差距？"),
+]
+
+
+@pytest.mark.parametrize(("text", "enders", "first"), FIRST_SENTENCES)
+def test_first_sentence(text: str, enders: str, first: str | None) -> None:
+    assert first_sentence(text, enders=enders) == first
 
 
 @pytest.mark.parametrize("text", [t for t, _ in SENTENCES] + ["无结尾", "句一。 句二。 "])
