@@ -8,11 +8,15 @@ loopback socket scripted by the test; nothing leaves the machine.
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import pytest
 
@@ -250,3 +254,62 @@ def test_get_reads_a_health_answer_and_reports_a_dead_port() -> None:
     assert requests[0].startswith(b"GET /v1/models HTTP/1.1")
     with pytest.raises(RequestConnectionError):
         get(f"http://127.0.0.1:{port}/v1/models", timeout=2.0)
+
+
+# ------------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no store trusts (made with the openssl command)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    where = tmp_path_factory.mktemp("tls")
+    cert, key = where / "cert.pem", where / "key.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+    command += ["-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(
+        command,
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def tls_server(cert: Path, key: Path) -> Script:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def script(conn: socket.socket, requests: list[bytes]) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            answer_each(tls, requests)
+
+    return script
+
+
+def test_https_checks_the_certificate(self_signed: tuple[Path, Path]) -> None:
+    cert, key = self_signed
+    with raw_server(tls_server(cert, key)) as (port, requests, _accepted):
+        client = JSONPoster(
+            f"https://127.0.0.1:{port}/v1", timeout=5.0, headers=HEADERS, trust_env=False
+        )
+        with pytest.raises(RequestConnectionError) as raised:
+            client.post("chat/completions", b"{}")
+        assert requests == []  # nothing was sent to a server that could not prove itself
+    assert isinstance(raised.value.__cause__, ssl.SSLCertVerificationError)
+    assert classify_error(raised.value).kind == "connection"
+
+
+def test_https_trusts_a_certificate_named_by_ssl_cert_file(
+    self_signed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = self_signed
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # an intranet's own CA, as OpenSSL reads it
+    with raw_server(tls_server(cert, key)) as (port, requests, accepted):
+        client = JSONPoster(
+            f"https://127.0.0.1:{port}/v1", timeout=5.0, headers=HEADERS, trust_env=False
+        )
+        for _ in range(2):
+            assert client.post("chat/completions", b"{}").body == b'{"ok": true}'
+        assert len(requests) == 2 and len(accepted) == 1  # kept alive over TLS too
