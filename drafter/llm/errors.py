@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from drafter.errors import ConfigError, DrafterError
-from drafter.llm.config import safe_url
+from drafter.errors import DrafterError
+from drafter.settings import safe_url
+from drafter.transport import RequestConnectionError, RequestTimeoutError, UnsupportedProxyError
 
 __all__ = [
     "MAX_BACKOFF",
@@ -28,37 +29,10 @@ __all__ = [
     "EmptyResponseError",
     "LLMError",
     "LLMFailure",
-    "RequestConnectionError",
-    "RequestTimeoutError",
     "ResponseStatusError",
-    "UnsupportedProxyError",
     "classify_error",
     "retry_delay",
 ]
-
-
-class RequestTimeoutError(Exception):
-    """The endpoint did not answer within the call's timeout (drafter's own HTTP client)."""
-
-    def __init__(self, message: str, request_url: str | None = None) -> None:
-        super().__init__(message)
-        self.request_url = request_url
-
-
-class RequestConnectionError(Exception):
-    """The endpoint could not be reached, or dropped the connection (the cause is chained)."""
-
-    def __init__(self, message: str, request_url: str | None = None) -> None:
-        super().__init__(message)
-        self.request_url = request_url
-
-
-class UnsupportedProxyError(ConfigError):
-    """The environment names a proxy drafter's HTTP client cannot use (the text says which).
-
-    Raised when the client is made, so a run stops before drafting with the CLI's usual
-    message; classified too, should a caller make the client inside a call.
-    """
 
 
 class ResponseStatusError(Exception):

@@ -41,8 +41,6 @@ from filelock import FileLock, Timeout
 from drafter.atomic import atomic_write_json
 from drafter.errors import DrafterError
 from drafter.llm.config import LOCAL_MODEL_NAME, LLMConfig
-from drafter.llm.errors import RequestConnectionError, RequestTimeoutError
-from drafter.llm.http_post import get as http_get
 from drafter.llm.model_files import (
     LLAMA_CPP_REQUIREMENT,
     MODEL_FILE,
@@ -64,6 +62,8 @@ from drafter.llm.model_files import (
     sha256_file,
 )
 from drafter.settings import Settings
+from drafter.transport import RequestConnectionError, RequestTimeoutError
+from drafter.transport import get as http_get
 
 __all__ = [
     "LLAMA_CPP_REQUIREMENT",

@@ -3,7 +3,7 @@
 Why: importing langchain-openai, with langchain-core's chat-model and tracing machinery it
 pulls in, costs about a second on a 2-core machine, and the openai SDK alone 0.6–0.8 s,
 more than ``regenerate`` may spend on all else. drafter sends text messages and reads back
-text and ``finish_reason``, which is one JSON request (:mod:`drafter.llm.http_post`). The
+text and ``finish_reason``, which is one JSON request (:mod:`drafter.transport`). The
 request is ChatOpenAI's (same payload: ``stream: false``, ``temperature``,
 ``max_completion_tokens`` for OpenAI or ``max_tokens`` elsewhere, ``developer`` role for
 o-series models), and a failure is classified by
@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from drafter import __version__
 from drafter.llm.errors import ResponseStatusError
-from drafter.llm.http_post import HTTPReply, JSONPoster
+from drafter.transport import HTTPReply, JSONPoster
 
 __all__ = ["OpenAIChat", "message_dict"]
 
@@ -86,8 +86,8 @@ class OpenAIChat:
             base_url,
             timeout=timeout,
             trust_env=trust_env,
+            api_key=api_key.get_secret_value(),
             headers={
-                "Authorization": f"Bearer {api_key.get_secret_value()}",
                 "Content-Type": "application/json",
                 "Accept": "application/json",
                 "User-Agent": f"drafter/{__version__}",

@@ -9,6 +9,8 @@ import contextlib
 import hashlib
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -205,23 +207,43 @@ def test_openai_compatible_config_never_holds_the_key(
     assert stub.auth_headers[-1] == "Bearer sk-from-env"
 
 
-def test_openai_compatible_key_is_not_persisted_by_chroma(stub: Stub, tmp_path: Path) -> None:
+def test_openai_compatible_key_is_not_persisted_by_chroma(tmp_path: Path) -> None:
+    """Nor written from freed memory: Chroma writes index files (length.bin) from buffers
+    it does not clear, which once held the openai SDK's request headers, key included.
+
+    The stub runs in another process, as a real endpoint would: in this one, its receive
+    buffers would hold the key too, and that copy is not drafter's.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    client = chromadb.PersistentClient(
-        path=str(tmp_path / "db"), settings=ChromaSettings(anonymized_telemetry=False)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "drafter.testing.stub_llm"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        ef = OpenAICompatibleEmbedding(base_url=stub.base_url, model="m", api_key=SECRET)
-        col = client.create_collection("keytest", embedding_function=ef)
-        col.add(ids=["a"], documents=["一段文字"])
-        assert SECRET not in json.dumps(col.configuration_json)
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        for round_ in range(3):  # a few collections: more index files, more chances to leak
+            client = chromadb.PersistentClient(
+                path=str(tmp_path / f"db{round_}"),
+                settings=ChromaSettings(anonymized_telemetry=False),
+            )
+            try:
+                ef = OpenAICompatibleEmbedding(base_url=base_url, model="m", api_key=SECRET)
+                col = client.create_collection("keytest", embedding_function=ef)
+                col.add(ids=[f"a{i}" for i in range(40)], documents=["一段文字"] * 40)
+                assert SECRET not in json.dumps(col.configuration_json)
+            finally:
+                client.close()
     finally:
-        client.close()
-    for path in (tmp_path / "db").rglob("*"):
-        if path.is_file():
-            assert SECRET.encode() not in path.read_bytes(), path
+        server.terminate()
+        server.wait(timeout=30)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name == "length.bin" for p in files)
+    for path in files:
+        assert SECRET.encode() not in path.read_bytes(), path
 
 
 def test_openai_compatible_refuses_a_remote_url_unless_allowed() -> None:

@@ -1,4 +1,4 @@
-"""drafter.llm.http_post: the standard-library transport under the chat client.
+"""drafter.transport: the standard-library transport under the chat and embedding clients.
 
 What httpx did for the openai SDK, it must do too: reuse connections without ever sending
 a request twice, honour proxy variables (only when asked to), keep one deadline for the
@@ -20,16 +20,19 @@ from pathlib import Path
 
 import pytest
 
-from drafter.llm.errors import (
+from drafter.errors import ConfigError
+from drafter.llm.errors import classify_error
+from drafter.transport import (
+    JSONPoster,
     RequestConnectionError,
     RequestTimeoutError,
     UnsupportedProxyError,
-    classify_error,
+    get,
 )
-from drafter.llm.http_post import JSONPoster, get
 
 OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"ok": true}'
-HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer sk-secret-123456789"}
+HEADERS = {"Content-Type": "application/json"}
+KEY = "sk-secret-123456789"
 
 #: A scripted connection: gets the accepted socket and the list of requests seen so far.
 Script = Callable[[socket.socket, list[bytes]], None]
@@ -106,7 +109,12 @@ def answer_once_then_close(conn: socket.socket, requests: list[bytes]) -> None:
 
 
 def poster(port: int, **kwargs: object) -> JSONPoster:
-    options: dict[str, object] = {"timeout": 5.0, "headers": HEADERS, "trust_env": False}
+    options: dict[str, object] = {
+        "timeout": 5.0,
+        "headers": HEADERS,
+        "api_key": KEY,
+        "trust_env": False,
+    }
     options.update(kwargs)
     return JSONPoster(f"http://127.0.0.1:{port}/v1", **options)  # type: ignore[arg-type]
 
@@ -117,9 +125,19 @@ def test_a_kept_alive_connection_carries_the_next_call() -> None:
             reply = client.post("chat/completions", b'{"model": "m"}')
             assert reply.status == 200 and reply.body == b'{"ok": true}'
         assert len(accepted) == 1 and len(requests) == 3
-    first_line = requests[0].split(b"\r\n")[0]
-    assert first_line == b"POST /v1/chat/completions HTTP/1.1"
+    head = requests[0].split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert head[0] == b"POST /v1/chat/completions HTTP/1.1"
+    assert f"Host: 127.0.0.1:{port}".encode() in head
+    assert f"Authorization: Bearer {KEY}".encode() in head
+    assert b"Content-Length: 14" in head and b"Content-Type: application/json" in head
     assert requests[0].endswith(b'\r\n\r\n{"model": "m"}')
+
+
+@pytest.mark.parametrize("key", ["sk-密钥", "sk-abc\r\nX-Injected: 1"])
+def test_a_key_that_cannot_be_a_header_is_refused_before_any_request(key: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        JSONPoster("http://127.0.0.1:9/v1", timeout=1.0, headers=HEADERS, api_key=key)
+    assert "API 密钥" in raised.value.message and key not in str(raised.value)
 
 
 def test_a_connection_the_server_closed_is_not_reused_and_nothing_is_sent_twice() -> None:
@@ -194,7 +212,9 @@ def test_a_remote_endpoint_goes_through_the_http_proxy_with_its_credentials(
 ) -> None:
     with raw_server(answer_each) as (port, requests, _accepted):
         proxy_env("HTTP_PROXY", f"http://alice:s%40cret@127.0.0.1:{port}")
-        client = JSONPoster("http://model.intranet.example:8000/v1", timeout=5.0, headers=HEADERS)
+        client = JSONPoster(
+            "http://model.intranet.example:8000/v1", timeout=5.0, headers=HEADERS, api_key=KEY
+        )
         assert client.post("chat/completions", b"{}").status == 200
     head = requests[0].split(b"\r\n\r\n")[0].split(b"\r\n")
     assert head[0] == b"POST http://model.intranet.example:8000/v1/chat/completions HTTP/1.1"
@@ -210,7 +230,7 @@ def test_https_is_tunnelled_through_the_proxy_with_connect(
 
     with raw_server(refuse_tunnel) as (port, requests, _accepted):
         proxy_env("HTTPS_PROXY", f"http://bob:pw@127.0.0.1:{port}")
-        client = JSONPoster("https://api.example.com/v1", timeout=5.0, headers=HEADERS)
+        client = JSONPoster("https://api.example.com/v1", timeout=5.0, headers=HEADERS, api_key=KEY)
         with pytest.raises(RequestConnectionError) as raised:
             client.post("chat/completions", b"{}")
     head = requests[0].split(b"\r\n")

@@ -1,10 +1,12 @@
-"""One JSON POST over HTTP/1.1 on the standard library: keep-alive, proxies, one deadline.
+"""JSON over HTTP/1.1 on the standard library: keep-alive, proxies, one deadline, no key left
+in freed memory.
 
 Why not the openai SDK or httpx: importing the SDK costs 0.6–0.8 s on a 2-core machine
 (its package init loads every type module and aiohttp), httpx alone 0.15 s, while
-``regenerate`` has 1.5 s for everything beyond the model call. A chat completion is one
-POST of a JSON body and one JSON answer, which ``http.client`` does in a few milliseconds
-of imports.
+``regenerate`` has 1.5 s for everything beyond the model call. A chat completion or an
+embedding is one POST of a JSON body and one JSON answer, which ``http.client`` does in a
+few milliseconds of imports. The chat client (:mod:`drafter.llm.openai_chat`) and the
+embedding client (:mod:`drafter.corpus.embed`) both use it.
 
 What the client does, as httpx did for the SDK:
 
@@ -19,9 +21,14 @@ What the client does, as httpx did for the SDK:
 * **One deadline** for the whole call: connecting, sending, the status line and every
   read of the body get only what is left of ``timeout``, so a server that trickles the
   body a byte at a time cannot hold a call open for ever.
+* **The key is wiped**: the ``Authorization`` line lives in a buffer of its own and the
+  request head is assembled in a buffer that is zeroed once sent. Chroma's index files
+  are written from memory it does not clear (a stored ``length.bin`` once held the
+  request headers of the openai SDK, key included), so a key in freed memory could end up
+  on disk.
 
-Failures are raised as :mod:`drafter.llm.errors`' transport and status errors, which
-:func:`~drafter.llm.errors.classify_error` knows; the URL in them has no key or password.
+Failures are raised as :class:`RequestTimeoutError` and :class:`RequestConnectionError`,
+which name the URL without password or query; a non-2xx answer is returned, not raised.
 """
 
 from __future__ import annotations
@@ -40,10 +47,42 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
-from drafter.llm.config import safe_url
-from drafter.llm.errors import RequestConnectionError, RequestTimeoutError, UnsupportedProxyError
+from drafter.errors import ConfigError
+from drafter.settings import safe_url
 
-__all__ = ["HTTPReply", "JSONPoster", "get"]
+__all__ = [
+    "HTTPReply",
+    "JSONPoster",
+    "RequestConnectionError",
+    "RequestTimeoutError",
+    "UnsupportedProxyError",
+    "get",
+]
+
+
+class RequestTimeoutError(Exception):
+    """The endpoint did not answer within the call's timeout."""
+
+    def __init__(self, message: str, request_url: str | None = None) -> None:
+        super().__init__(message)
+        self.request_url = request_url
+
+
+class RequestConnectionError(Exception):
+    """The endpoint could not be reached, or dropped the connection (the cause is chained)."""
+
+    def __init__(self, message: str, request_url: str | None = None) -> None:
+        super().__init__(message)
+        self.request_url = request_url
+
+
+class UnsupportedProxyError(ConfigError):
+    """The environment names a proxy this client cannot use (the text says which).
+
+    Raised when the client is made, so a run stops before it starts, with the CLI's usual
+    message.
+    """
+
 
 #: Idle connections kept per client (drafting uses at most DRAFTER_LLM_CONCURRENCY at once).
 _MAX_IDLE: Final = 8
@@ -89,8 +128,10 @@ class JSONPoster:
         *,
         timeout: float,
         headers: Mapping[str, str],
+        api_key: str | None = None,
         trust_env: bool = True,
     ) -> None:
+        """``api_key`` is sent as ``Authorization: Bearer …``; never pass it in ``headers``."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {safe_url(base_url)}")
@@ -100,6 +141,8 @@ class JSONPoster:
         self._headers = dict(headers)
         self._route = _route(parts.scheme, parts.hostname, parts.port, trust_env=trust_env)
         self._path_prefix = parts.path.rstrip("/")
+        self._host_header = _host_header(parts.scheme, parts.hostname, parts.port)
+        self._auth = _auth_line(api_key)
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
@@ -127,6 +170,11 @@ class JSONPoster:
         for conn in idle:
             conn.close()
 
+    def __del__(self) -> None:
+        auth = getattr(self, "_auth", None)  # absent when __init__ failed
+        if auth:
+            _wipe(auth)  # the key does not outlive the client in readable memory
+
     def __enter__(self) -> JSONPoster:
         return self
 
@@ -147,15 +195,28 @@ class JSONPoster:
         target = f"{self._path_prefix}/{path.lstrip('/')}"
         if route.forwarded:  # a plain-HTTP proxy takes the absolute URL
             target = f"http://{_netloc(route.host, route.port)}{target}"
-        headers = {**self._headers, "Content-Length": str(len(body))}
+        lines = [
+            f"POST {target} HTTP/1.1",
+            f"Host: {self._host_header}",
+            "Accept-Encoding: identity",
+            *(f"{name}: {value}" for name, value in self._headers.items()),
+            f"Content-Length: {len(body)}",
+        ]
         if route.forwarded and route.proxy_auth:
-            headers["Proxy-Authorization"] = route.proxy_auth
+            lines.append(f"Proxy-Authorization: {route.proxy_auth}")
+        head = _request_head(lines, self._auth)
+        sock = conn.sock
+        assert sock is not None  # connected by _checkout
         with _transport_errors(shown, self.timeout):
+            try:
+                _set_deadline(conn, deadline, shown)
+                sock.sendall(head)  # TCP_NODELAY: head and body go out at once, no stall
+            finally:
+                _wipe(head)
+            sock.sendall(body)
             _set_deadline(conn, deadline, shown)
-            # http.client sends headers and a bytes body in one write (no Nagle stall).
-            conn.request("POST", target, body=body, headers=headers)
-            _set_deadline(conn, deadline, shown)
-            response = conn.getresponse()
+            response = http.client.HTTPResponse(sock, method="POST")
+            response.begin()
             data = _read_all(conn, response, deadline, shown)
         reply = HTTPReply(
             status=response.status,
@@ -258,6 +319,49 @@ def get(url: str, *, timeout: float) -> HTTPReply:
 
 
 # ------------------------------------------------------------------------- helpers
+
+
+def _auth_line(api_key: str | None) -> bytearray:
+    """``Authorization: Bearer <key>`` and CRLF in a buffer of its own, filled byte by byte.
+
+    Encoding the key whole would leave a temporary copy in freed memory; a bytearray made
+    at its final size is never reallocated, so :func:`_wipe` clears the only copy.
+    """
+    if not api_key:
+        return bytearray()
+    if not api_key.isascii() or any(c in api_key for c in "\r\n"):
+        raise ConfigError(
+            "API 密钥含有非 ASCII 字符或换行，不能放进 HTTP 请求头。",
+            hint="检查 DRAFTER_LLM_API_KEY / DRAFTER_EMBEDDING_API_KEY 是否复制完整、没有多余字符。",
+        )
+    prefix, suffix = b"Authorization: Bearer ", b"\r\n"
+    line = bytearray(len(prefix) + len(api_key) + len(suffix))
+    line[: len(prefix)] = prefix
+    for i, char in enumerate(api_key, start=len(prefix)):
+        line[i] = ord(char)
+    line[-len(suffix) :] = suffix
+    return line
+
+
+def _request_head(lines: list[str], auth: bytearray) -> bytearray:
+    """The request line and headers, the Authorization line included, in one buffer the
+    caller wipes after sending (no bytes object ever holds the key)."""
+    plain = ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    head = bytearray(len(plain) + len(auth) + 2)
+    head[: len(plain)] = plain
+    head[len(plain) : len(plain) + len(auth)] = auth
+    head[-2:] = b"\r\n"
+    return head
+
+
+def _wipe(buffer: bytearray) -> None:
+    buffer[:] = bytes(len(buffer))
+
+
+def _host_header(scheme: str, host: str, port: int | None) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    return shown if port in (None, default) else f"{shown}:{port}"
 
 
 @contextmanager
