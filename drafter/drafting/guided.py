@@ -38,8 +38,7 @@ from drafter.drafting.guided_parts import common_problems as common_problems
 from drafter.drafting.guided_parts import examples_for as examples_for
 from drafter.drafting.guided_parts import (
     instruction_line,
-    measures_fallback,
-    measures_frames,
+    make_measures_part,
     with_passages,
 )
 from drafter.drafting.guided_prompts import (
@@ -160,19 +159,17 @@ def measures_part(
                 problems.append(f"漏写了这项工作事实：{fact}。")
         return problems
 
-    fallback = measures_fallback(topic, facts)
-    return Part(
-        "measures",
-        prompts[0],
+    return make_measures_part(
+        task.id,
+        topic,
+        facts,
+        prompts,
         check,
-        fallback,
-        alternatives=tuple(prompts[1:]),
-        topic=topic,
-        frames=measures_frames(exemplars, examples),
         exemplars=exemplars,
+        examples=examples,
         own=topic + "".join(lines),
         plain=plain,
-        claim=lambda text: ctx.frames.claim(task.id, text, topic + "".join(lines)),
+        frames=ctx.frames,
     )
 
 

@@ -24,8 +24,7 @@ from drafter.drafting.guided_parts import (
     common_problems,
     examples_for,
     instruction_line,
-    measures_fallback,
-    measures_frames,
+    make_measures_part,
     with_passages,
 )
 from drafter.drafting.guided_prompts import GuidedPrompts, MeasuresExample
@@ -33,6 +32,7 @@ from drafter.drafting.guided_text import ORDINAL_RE, contained
 from drafter.drafting.outline import SectionTask
 from drafter.drafting.placement import placement_problems
 from drafter.figures import Slot, SlotTable
+from drafter.text.markers import strip_marker
 from drafter.text.sentences import first_sentence
 from drafter.text.slots import SLOT_RE
 from drafter.text.violations import find_violations
@@ -268,7 +268,7 @@ def measures_leads_part(
 ) -> Part:
     """The work area's measures in the lead-only design (see the module docstring)."""
     facts = [s for s in task.slots if s.role == "fact"]
-    topic = task.heading.split("）", 1)[-1].split("、", 1)[-1] or task.id
+    topic = strip_marker(task.heading) or task.id
     items = group_items(facts, ctx.table)
     examples = examples_for(task, ctx.guided_prompts().measures_examples)
     prompts = leads_prompts(ctx, items, topic, instruction_line(instruction), examples, exemplars)
@@ -291,18 +291,16 @@ def measures_leads_part(
         problems = common_problems(text, slots, min_len=20, max_len=100_000, data_texts=data)
         return problems + placement_problems(text, ctx.table)
 
-    fallback = measures_fallback(topic, facts)
-    return Part(
-        "measures",
-        prompts[0],
+    return make_measures_part(
+        task.id,
+        topic,
+        facts,
+        prompts,
         check,
-        fallback,
-        alternatives=tuple(prompts[1:]),
-        topic=topic,
-        frames=measures_frames(exemplars, examples),
         exemplars=exemplars,
+        examples=examples,
         own=own,
-        claim=lambda text: ctx.frames.claim(task.id, text, own),
-        parse=parse,
         plain=plain,
+        frames=ctx.frames,
+        parse=parse,
     )

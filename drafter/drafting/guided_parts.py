@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from drafter.drafting.compose import enumerate_slots
+from drafter.drafting.guards import FrameRegistry
 from drafter.drafting.guided_prompts import MeasuresExample
 from drafter.drafting.guided_text import names_topic, tidy
 from drafter.drafting.outline import SectionTask
@@ -128,6 +129,39 @@ def measures_frames(
     return tuple(
         (exemplars[i] + "。" if i < len(exemplars) else "") + examples[i % len(examples)].frame
         for i in range(max(len(exemplars), len(examples)))
+    )
+
+
+def make_measures_part(
+    section_id: str,
+    topic: str,
+    facts: Sequence[Slot],
+    prompts: Sequence[str],
+    check: Callable[[str], list[str]],
+    *,
+    exemplars: tuple[str, ...],
+    examples: Sequence[MeasuresExample],
+    own: str,
+    plain: str,
+    frames: FrameRegistry,
+    parse: Callable[[str], tuple[str, list[str]]] | None = None,
+) -> Part:
+    """A work area's measures part, whichever design wrote its prompts and check (the
+    passage design in drafter.drafting.guided, lead-only in drafter.drafting.guided_leads):
+    the same code fallback, borrowable frames and repetition claim for both."""
+    return Part(
+        "measures",
+        prompts[0],
+        check,
+        measures_fallback(topic, facts),
+        alternatives=tuple(prompts[1:]),
+        topic=topic,
+        frames=measures_frames(exemplars, examples),
+        exemplars=exemplars,
+        own=own,
+        plain=plain,
+        claim=lambda text: frames.claim(section_id, text, own),
+        parse=parse,
     )
 
 

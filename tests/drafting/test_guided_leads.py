@@ -278,3 +278,36 @@ def test_what_the_question_itself_asks_for_is_no_copy() -> None:
     )
     own = task_text(prompt)
     assert "推动科技创新工作再上新台阶" in own and "全区" not in own
+
+
+@pytest.mark.parametrize(
+    ("heading", "topic"),
+    [
+        ("（一）科技创新主体培育", "科技创新主体培育"),
+        ("（二）科技创新、平台建设", "科技创新、平台建设"),  # 、 inside the title stays
+        ("三、成果转化", "成果转化"),
+        ("1.基层科技服务", "基层科技服务"),
+    ],
+)
+def test_both_designs_name_the_topic_as_the_heading_without_its_marker(
+    heading: str, topic: str
+) -> None:
+    from dataclasses import replace
+
+    from drafter.drafting.guided import measures_part
+
+    plan = plan_draft(FIGURES, None)
+    task = replace(next(t for t in plan.tasks if t.id == "area_entities"), heading=heading)
+    ctx = DraftContext(
+        figures=plan.figures,
+        table=build_slot_table(plan.figures),
+        prompts=PromptSet.load(),
+        model=FakeChatModel(responder=lambda m: ""),
+        model_name="fake/small",
+        mode="guided",
+        max_retries=0,
+        backoff=0,
+        allowed_years={2024, 2025, 2026},
+    )
+    assert measures_leads_part(task, ctx, None).topic == topic
+    assert measures_part(task, ctx, None).topic == topic
