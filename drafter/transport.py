@@ -48,7 +48,7 @@ from typing import Final
 from urllib.parse import unquote, urlsplit
 
 from drafter.errors import ConfigError
-from drafter.settings import safe_url
+from drafter.settings import is_loopback_url, safe_url
 
 __all__ = [
     "HTTPReply",
@@ -213,6 +213,7 @@ class JSONPoster:
                 sock.sendall(head)  # TCP_NODELAY: head and body go out at once, no stall
             finally:
                 _wipe(head)
+            _set_deadline(conn, deadline, shown)
             sock.sendall(body)
             _set_deadline(conn, deadline, shown)
             response = http.client.HTTPResponse(sock, method="POST")
@@ -359,9 +360,10 @@ def _wipe(buffer: bytearray) -> None:
 
 
 def _host_header(scheme: str, host: str, port: int | None) -> str:
-    shown = f"[{host}]" if ":" in host else host
     default = 443 if scheme == "https" else 80
-    return shown if port in (None, default) else f"{shown}:{port}"
+    if port in (None, default):
+        return f"[{host}]" if ":" in host else host
+    return _netloc(host, port)
 
 
 @contextmanager
@@ -400,17 +402,23 @@ def _read_all(
 
     ``read1`` returns what one receive brings, so a server trickling a byte at a time
     still meets the deadline (``read(n)`` would wait for n bytes however long it takes).
-    It does not mark the response finished when the last byte is in, so ``close`` does:
-    the connection is then ready for the next request.
+    It returns b"" both at the end and when the server hangs up before Content-Length
+    bytes came, so the length left tells them apart (a cut-off answer is a dropped
+    connection, not a malformed one). It does not mark the response finished when the
+    last byte is in, so ``close`` does: the connection is then ready for the next request.
     """
     chunks: list[bytes] = []
     while True:
         _set_deadline(conn, deadline, shown)
         chunk = response.read1(_READ_CHUNK)
         if not chunk:
-            response.close()
-            return b"".join(chunks)
+            break
         chunks.append(chunk)
+    data = b"".join(chunks)
+    if response.length:  # read1 returns b"" when the server hangs up mid-body
+        raise http.client.IncompleteRead(data, response.length)
+    response.close()
+    return data
 
 
 def _still_open(conn: http.client.HTTPConnection) -> bool:
@@ -433,7 +441,9 @@ def _netloc(host: str, port: int) -> str:
 
 def _route(scheme: str, host: str, port: int | None, *, trust_env: bool) -> _Route:
     port = port or (443 if scheme == "https" else 80)
-    proxy = _env_proxy(scheme, host) if trust_env else None
+    # Text for a model on this machine never passes through (or leaves via) a proxy.
+    direct = not trust_env or is_loopback_url(f"{scheme}://{_netloc(host, port)}")
+    proxy = None if direct else _env_proxy(scheme, host)
     if proxy is None:
         return _Route(scheme, host, port)
     parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")

