@@ -126,11 +126,6 @@ def adapt_line(
     return text if _is_line(text) else None
 
 
-def same_bureau(chunk_bureau: str | None, chunk_region: str | None, bureau: str) -> bool:
-    """Whether a stored chunk is the bureau's own (the one rule: drafter.corpus.meta)."""
-    return is_own_bureau(chunk_bureau, chunk_region, bureau)
-
-
 @dataclass(frozen=True)
 class Candidate:
     line: str
@@ -145,7 +140,7 @@ def choose_line(hits: Iterable[SearchHit], bureau: str, region: str | None) -> s
     candidates: list[Candidate] = []
     for order, hit in enumerate(hits):
         chunk = hit.chunk
-        own = same_bureau(chunk.bureau, chunk.region, bureau)
+        own = is_own_bureau(chunk.bureau, chunk.region, bureau, region)
         local = bool(region) and chunk.region == region
         for found in find_lines(chunk.text):
             line = (

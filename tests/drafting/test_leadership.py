@@ -8,13 +8,13 @@ import pytest
 from conftest import EXAMPLES
 from test_guided import context, small_model, task
 
+from drafter.corpus.meta import is_own_bureau
 from drafter.drafting.chain import SectionRequest, draft_section
 from drafter.drafting.leadership import (
     adapt_line,
     choose_line,
     find_lines,
     region_suffix,
-    same_bureau,
     with_leadership,
 )
 from drafter.models import SearchHit, StoredChunk
@@ -209,17 +209,37 @@ def test_without_a_line_the_closing_keeps_the_regions_leaders(plan: Any) -> None
 
 
 @pytest.mark.parametrize(
-    ("chunk_bureau", "chunk_region", "bureau", "same"),
+    ("chunk_bureau", "chunk_region", "bureau", "region", "same"),
     [
-        ("科学技术局", "示例县", "示例县科学技术局", True),  # as the store keeps it
-        ("科技局", "示例县", "示例县科学技术局", True),
-        ("示例县科学技术局", None, "示例县科学技术局", True),
-        ("科学技术局", "示例市", "示例县科学技术局", False),
-        ("发展和改革局", "示例县", "示例县科学技术局", False),
-        (None, "示例县", "示例县科学技术局", False),
+        ("科学技术局", "示例县", "示例县科学技术局", None, True),  # as the store keeps it
+        ("科技局", "示例县", "示例县科学技术局", None, True),
+        ("示例县科学技术局", None, "示例县科学技术局", None, True),
+        ("科学技术局", "示例市", "示例县科学技术局", None, False),
+        ("发展和改革局", "示例县", "示例县科学技术局", None, False),
+        (None, "示例县", "示例县科学技术局", None, False),
+        # a figures file naming its bureau short, with its region apart
+        ("科技局", "示例县", "县科技局", "示例县", True),
+        ("科技局", "示例市", "县科技局", "示例县", False),
     ],
 )  # fmt: skip
 def test_the_bureaus_own_chunks_are_recognised(
-    chunk_bureau: str | None, chunk_region: str | None, bureau: str, same: bool
+    chunk_bureau: str | None,
+    chunk_region: str | None,
+    bureau: str,
+    region: str | None,
+    same: bool,
 ) -> None:
-    assert same_bureau(chunk_bureau, chunk_region, bureau) is same
+    assert is_own_bureau(chunk_bureau, chunk_region, bureau, region) is same
+
+
+def test_the_bureaus_own_line_is_kept_when_its_name_is_short() -> None:
+    """choose_line passes the figures file's region to the one rule (it once did not, and
+    the bureau's own line was taken for a same-region peer's and generalised)."""
+    hit = chunk_hit(
+        "今年以来，县科技局在县委、县政府和市科技局的坚强领导下，扎实推进各项工作。",
+        "科技局",
+        "示例县",
+        2024,
+    )
+    line = choose_line([hit], "县科技局", "示例县")
+    assert line is not None and "市科技局" in line
