@@ -37,6 +37,7 @@ from drafter.lint.drafting import lint_problems
 from drafter.llm.client import TRUNCATED_PROBLEM, ChatModel, complete_with_retries, prompt_hash
 from drafter.llm.errors import LLMError, LLMFailure
 from drafter.models import SearchHit
+from drafter.text.markers import strip_marker
 from drafter.text.scanner import find_numbers
 from drafter.text.slots import SLOT_LIKE_RE, SLOT_RE, normalize_slots
 
@@ -161,7 +162,7 @@ def strip_heading(text: str, heading: str) -> str:
     if not heading:
         return text
     first, _, rest = text.partition("\n")
-    bare = heading.split("）", 1)[-1].split("、", 1)[-1]
+    bare = strip_marker(heading)
     if first.strip() in (heading, bare) or (
         len(first) <= len(heading) + 2 and bare and bare in first
     ):

@@ -329,3 +329,20 @@ def test_a_bad_key_stops_at_once_with_a_clear_message(
     for f in (tmp_path / "d").rglob("*"):
         if f.is_file():
             assert "sk-never-shown" not in f.read_text(encoding="utf-8", errors="ignore")
+
+
+@pytest.mark.parametrize(
+    ("text", "heading", "kept"),
+    [
+        ("（一）科技创新主体培育\n正文。", "（一）科技创新主体培育", "正文。"),
+        ("科技创新主体培育\n正文。", "（一）科技创新主体培育", "正文。"),
+        ("科技金融\n正文。", "1.科技金融", "正文。"),
+        # a short first line naming only the part after an inner 、 is body text
+        ("成果转化成效明显\n正文。", "（二）科技创新、成果转化", "成果转化成效明显\n正文。"),
+        ("科技创新、成果转化\n正文。", "（二）科技创新、成果转化", "正文。"),
+    ],
+)
+def test_a_repeated_heading_is_dropped_from_the_answer(text: str, heading: str, kept: str) -> None:
+    from drafter.drafting.chain import strip_heading
+
+    assert strip_heading(text, heading) == kept
