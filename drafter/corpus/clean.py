@@ -29,7 +29,7 @@ from drafter.corpus.clean_furniture import (
 from drafter.corpus.clean_runin import continues_heading, opens_body, split_run_in
 from drafter.text.genre import DATE_LINE_RE, ORG_LINE_RE, TITLE_WORDS_RE
 from drafter.text.markers import MARKER_RE as HEADING_MARKER_RE
-from drafter.text.sentences import CLOSERS, FULL_STOPS
+from drafter.text.sentences import FULL_STOPS, ends_sentence
 
 __all__ = ["CleanResult", "clean_document", "clean_text"]
 
@@ -288,11 +288,6 @@ def _collapse_blank_lines(lines: Sequence[_Line]) -> list[_Line]:
 # --- page breaks ---------------------------------------------------------------------
 
 
-def _ends_sentence(text: str) -> bool:
-    tail = text.rstrip(CLOSERS)
-    return bool(tail) and tail[-1] in _FINAL + "；;：:"
-
-
 def _is_heading_like(text: str) -> bool:
     """A heading, title, organ or date line: a page break after it never cuts a sentence."""
     if ORG_LINE_RE.match(text) or DATE_LINE_RE.match(text):
@@ -309,7 +304,7 @@ def _is_heading_like(text: str) -> bool:
 def _cut_mid_sentence(prev: str) -> bool:
     """The block ends inside a sentence: no final punctuation, and it is no heading (a
     short line counts as text only when it has punctuation inside)."""
-    if _ends_sentence(prev) or _is_heading_like(prev):
+    if ends_sentence(prev) or _is_heading_like(prev):
         return False
     return len(prev) >= _CUT_MIN or bool(re.search(f"[{_FINAL}；;，,、]", prev))
 

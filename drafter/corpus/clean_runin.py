@@ -17,7 +17,7 @@ import re
 
 from drafter.text.genre import CJK, KIND_TITLE_RE, OPENING_START_RE
 from drafter.text.markers import MARKER_RE, NOT_A_TITLE_RE
-from drafter.text.sentences import CLOSERS, FULL_STOPS
+from drafter.text.sentences import CLOSERS, ends_sentence
 from drafter.text.titles import (
     ACTION_VERB_RE,
     CLAUSE_OPENER_RE,
@@ -180,8 +180,7 @@ def continues_heading(prev: str, nxt: str) -> bool:
     m = MARKER_RE.match(prev)
     if not m or not nxt or MARKER_RE.match(nxt) or not _BODY_START_RE.match(nxt):
         return False
-    tail = prev.rstrip(CLOSERS)
-    if not tail or tail[-1] in FULL_STOPS + "…；;：:":
+    if not prev.rstrip(CLOSERS) or ends_sentence(prev):
         return False
     title = prev[m.end() :].strip()
     pos = run_in_split(prev + nxt)

@@ -46,7 +46,6 @@ STOCK_PATH = Path(__file__).resolve().parent / "data" / "stock_phrases.txt"
 
 _ANY_QUOTED_RE = re.compile(r"“.*”")
 _QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"]*\"")
-_DIGITS_RE = re.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
 
 
 # --------------------------------------------------------------------------- copy guard

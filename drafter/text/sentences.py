@@ -74,6 +74,17 @@ def split_sentences_keep(text: str) -> list[str]:
     return pieces
 
 
+#: What may end a line of running text: a sentence, a ；-item or the colon before a list.
+LINE_ENDERS = FULL_STOPS + "…；;：:"
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends where running text may break (LINE_ENDERS, closing quotes and
+    brackets after it allowed): a page break after it is no break inside a sentence."""
+    tail = text.rstrip(CLOSERS)
+    return bool(tail) and tail[-1] in LINE_ENDERS
+
+
 def first_sentence(text: str, *, enders: str = FULL_STOPS) -> str | None:
     """The opening of one paragraph up to its first ender, with the closing quotes and
     brackets after it; None when no ender comes.

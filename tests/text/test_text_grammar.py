@@ -21,7 +21,13 @@ from drafter.text.markers import (
     strip_marker,
 )
 from drafter.text.numerals import parse_chinese_number, parse_cn_int, parse_ordinal, to_chinese
-from drafter.text.sentences import FULL_STOPS, first_sentence, split_sentences, split_sentences_keep
+from drafter.text.sentences import (
+    FULL_STOPS,
+    ends_sentence,
+    first_sentence,
+    split_sentences,
+    split_sentences_keep,
+)
 from drafter.text.slots import SLOT_LIKE_RE, SLOT_RE, find_slots, normalize_slots
 
 # --------------------------------------------------------------------------- numerals
@@ -192,6 +198,24 @@ FIRST_SENTENCES = [
     ("还有差距，主要是: 一是", FULL_STOPS + "：:", "还有差距，主要是:"),
     ("是否存在差距？需要", FULL_STOPS + "：:", "是否存在差距？"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("全年工作扎实推进。", True),
+        ("他说“要抓落实。”", True),
+        ("一是强化统筹；", True),
+        ("主要表现在：", True),
+        ("取得了明显成效……", True),
+        ("（一）加快平台建设", False),
+        ("全县新增高新技术企业", False),
+        ("”", False),
+        ("", False),
+    ],
+)
+def test_ends_sentence(text: str, ends: bool) -> None:
+    assert ends_sentence(text) is ends
 
 
 @pytest.mark.parametrize(("text", "enders", "first"), FIRST_SENTENCES)
