@@ -66,6 +66,10 @@ def fallback_note(broken: set[str]) -> str:
     return f"模型多次违反{rules}，本节改用程序按数据生成的段落，请人工润色。"
 
 
+#: A once-per-run lookup in the store: (retriever, bureau, region) to the text found.
+StoreLookup = Callable[[Retriever, str, str | None], str | None]
+
+
 @dataclass
 class DraftContext:
     """What every section of one run shares; the chat model is passed in, never global."""
@@ -121,26 +125,21 @@ class DraftContext:
     def problems_lead(self) -> str | None:
         """The bureau's own sentence introducing its problems (drafting.formulas), looked
         up once per run; None without a store or when its summaries have none."""
-        retriever = self.retriever
-        if retriever is None:
-            return None
-        lead: str | None = self._looked_up(
-            "problems_lead",
-            lambda: retrieve_problems_lead(retriever, self.figures.bureau, self.figures.region),
-        )
-        return lead
+        return self._from_store("problems_lead", retrieve_problems_lead)
 
     def leadership_line(self) -> str | None:
         """The bureau's leadership line from its past summaries (drafting.leadership),
         looked up once per run; None without a store or when none is found."""
+        return self._from_store("leadership", retrieve_line)
+
+    def _from_store(self, name: str, retrieve: StoreLookup) -> str | None:
         retriever = self.retriever
         if retriever is None:
             return None
-        line: str | None = self._looked_up(
-            "leadership",
-            lambda: retrieve_line(retriever, self.figures.bureau, self.figures.region),
+        found: str | None = self._looked_up(
+            name, lambda: retrieve(retriever, self.figures.bureau, self.figures.region)
         )
-        return line
+        return found
 
 
 @dataclass
