@@ -212,11 +212,17 @@ def normalize_indicator(name: str) -> str:
     return text
 
 
+#: Every filler word, longest first (a longer one must be tried before its prefix).
+_FILLERS_LONGEST_FIRST = tuple(
+    sorted((*_LEADING_FILLERS, *_TRAILING_FILLERS), key=len, reverse=True)
+)
+
+
 def names_nothing(name: str) -> bool:
     """True for a phrase made only of fillers ("累计达到", "全年共"): the number after it is
     said of whatever the sentence named before, so it names no indicator by itself."""
     text = unicodedata.normalize("NFKC", name).strip(" 、，,；;：:和及与")
-    fillers = sorted((*_LEADING_FILLERS, *_TRAILING_FILLERS), key=len, reverse=True)
+    fillers = _FILLERS_LONGEST_FIRST
     changed = True
     while changed and text:
         changed = False

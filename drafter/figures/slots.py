@@ -428,22 +428,17 @@ def build_slot_table(figures: FiguresFile) -> SlotTable:
                 name: str = ind.name,
                 sid: str = sid,
                 aliases: tuple[str, ...] = aliases,
+                verb: str | None = None,
             ) -> None:
                 """One of the indicator's slots, named so placement can check its clause."""
-                table.add(Slot(ref, text, label, role, sid, numbers, name=name, aliases=aliases))
-
-            table.add(
-                Slot(
-                    fid,
-                    main,
-                    ind.label,
-                    "value",
-                    sid,
-                    _quantity_numbers(ind.value, ind.unit),
-                    name=ind.name,
-                    aliases=aliases,
-                    verb=ind.verb,
+                table.add(
+                    Slot(
+                        ref, text, label, role, sid, numbers, name=name, aliases=aliases, verb=verb
+                    )
                 )
+
+            add_indicator_slot(
+                fid, main, ind.label, "value", _quantity_numbers(ind.value, ind.unit), verb=ind.verb
             )
             notes = []
             if ind.previous is not None:
