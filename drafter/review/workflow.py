@@ -153,8 +153,9 @@ def open_or_create_session(out: Path, plan: DraftPlan, model_descr: str | None) 
         atomic_write_text(out / HOUSE_OUTLINE_FILE, house_outline_yaml(plan.house))
     if (out / "session.json").exists() or (out / "session.json.bak").exists():
         session = Session.open(out)
-        if plan.house is not None:
-            session.meta.outline, session.meta.outline_note = plan.outline_name, plan.outline_note
+        # The outline of this run, whichever it is: a session once drafted with a house
+        # outline and resumed with another must not send regenerate back to outline.yaml.
+        session.meta.outline, session.meta.outline_note = plan.outline_name, plan.outline_note
         for task in plan.tasks:
             if task.id not in session.meta.section_order:
                 session.save_section(_pending(task))

@@ -173,3 +173,29 @@ def test_another_bureau_and_an_explicit_outline_keep_the_default(
     said = draft(workdir, server, "figures.yaml", "explicit", "--outline", explicit)
     assert "自定义提纲" in said
     assert headings(workdir / "explicit" / "draft.md")[0] == "## 一、2025年主要工作及成效"
+
+
+def test_a_house_session_redrafted_with_another_outline_records_that_outline(
+    workdir: Path, server: StubLLMServer
+) -> None:
+    """Resuming records the run's outline whichever it is: regenerate must not go back to
+    the outline.yaml of the first run."""
+    from drafter.drafting.outline import outline_path_for
+    from drafter.models import Period
+
+    draft(workdir, server, "figures.yaml", "d")
+    out = workdir / "d"
+    assert json.loads((out / "session.json").read_text(encoding="utf-8"))["outline"] == (
+        "outline.yaml"
+    )
+    explicit = str(outline_path_for(Period.ANNUAL))
+    assert "自定义提纲" in draft(workdir, server, "figures.yaml", "d", "--outline", explicit)
+    meta = json.loads((out / "session.json").read_text(encoding="utf-8"))
+    assert meta["outline"] == explicit and "自定义" in meta["outline_note"]
+    from drafter.review.session import Session
+    from drafter.review.workflow import plan_draft, plan_from_session
+
+    replanned = plan_from_session(Session.open(out))  # what regenerate plans from
+    expected = plan_draft(workdir / "figures.yaml", Path(explicit))
+    assert [t.id for t in replanned.tasks] == [t.id for t in expected.tasks]
+    assert replanned.house is None
